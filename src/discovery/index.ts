@@ -1,0 +1,3 @@
+/** Peer discovery: trackers, DHT, LSD (PEX rides on the wire). */
+export { PeerDiscovery, type PeerDiscoveryInit, type PeerSource, type AnnounceStats } from './peer-discovery.js'
+export { startSharedDht, type SharedDht } from './shared-dht.js'

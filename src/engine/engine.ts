@@ -1,0 +1,277 @@
+/**
+ * The engine: every torrent of the daemon, the peer listener, the shared DHT, connection and
+ * rate limits, and what survives a restart. A torrent's own life is in TorrentSession and
+ * PeerSwarm; this file routes and composes.
+ */
+import { randomBytes } from 'node:crypto'
+import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
+import { rm } from 'node:fs/promises'
+import { BadTorrentError, DuplicateTorrentError, TorrentNotFoundError } from '../errors.js'
+import type { Logger } from '../log.js'
+import { PeerDiscovery, startSharedDht, type SharedDht } from '../discovery/index.js'
+import { PeerConnection } from '../wire/index.js'
+import { encodeTorrentFile, metainfoFromInfo, parseMagnet, parseTorrentFile, type Metainfo } from './metainfo.js'
+import { PeerSwarm, type ConnectionBudget } from './peer-swarm.js'
+import { seededRandom } from './random.js'
+import { TokenBucket } from './token-bucket.js'
+import { TorrentRegistry } from './torrent-registry.js'
+import { TorrentSession } from './torrent-session.js'
+import type { AddTorrentInput, Engine, EngineStats, Torrent } from './types.js'
+import bencode from 'bencode'
+
+export interface EngineInit {
+  /** Root of all torrent data; each torrent's files live under `<dataDir>/data/<infoHash>/`, state under `<dataDir>/state/`. */
+  dataDir: string
+  /** TCP port for incoming peers; 0 picks a free one. */
+  torrentPort: number
+  /** Address the peer listener binds to; '0.0.0.0' on a box, '127.0.0.1' in demo/tests. */
+  torrentHost: string
+  dht: boolean
+  lsd: boolean
+  /** Port mapping on the home router; accepted for the CLI contract, no mapping is attempted yet. */
+  upnp: boolean
+  /** Connections over all torrents, and per torrent. */
+  maxConnections: number
+  maxConnectionsPerTorrent: number
+  /** Bytes per second; 0 means unlimited. */
+  uploadRateLimit: number
+  downloadRateLimit: number
+  /** Peers we upload to at once per torrent (plus one optimistic slot). Default 4. */
+  uploadSlots?: number
+  log: Logger
+  now?: () => number
+  /** Seed of the picker's tie-break RNG; random when absent. */
+  seed?: number
+}
+
+const MAX_PENDING_INCOMING = 64
+
+interface Entry { session: TorrentSession, swarm: PeerSwarm, discovery: PeerDiscovery }
+
+export function createEngine (init: EngineInit): Engine {
+  return new TorrentEngine(init)
+}
+
+class TorrentEngine implements Engine {
+  private readonly torrents = new Map<string, Entry>()
+  private readonly registry: TorrentRegistry
+  private readonly peerId = Buffer.concat([Buffer.from('-RL0100-'), randomBytes(12)])
+  private readonly now: () => number
+  private readonly random: () => number
+  private readonly log: Logger
+  private readonly budget: ConnectionBudget
+  private readonly downloadBucket: TokenBucket
+  private readonly uploadBucket: TokenBucket
+  private server: Server | undefined
+  private dht: SharedDht | undefined
+  private pendingIncoming = 0
+  private port = 0
+  private started = false
+
+  constructor (private readonly init: EngineInit) {
+    this.now = init.now ?? Date.now
+    this.random = seededRandom(init.seed ?? randomBytes(4).readUInt32LE(0))
+    this.log = init.log.child({ component: 'engine' })
+    this.registry = new TorrentRegistry(join(init.dataDir, 'state'))
+    this.budget = { open: 0, max: init.maxConnections }
+    this.downloadBucket = new TokenBucket(init.downloadRateLimit, this.now)
+    this.uploadBucket = new TokenBucket(init.uploadRateLimit, this.now)
+  }
+
+  get torrentPort (): number { return this.port }
+
+  async start (): Promise<void> {
+    if (this.started) return
+    await this.registry.init()
+    const server = createServer(socket => this.onIncoming(socket))
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(this.init.torrentPort, this.init.torrentHost, () => { server.off('error', reject); resolve() })
+    })
+    server.on('error', err => this.log.error({ err }, 'peer listener failed'))
+    this.server = server
+    const address = server.address()
+    this.port = typeof address === 'object' && address !== null ? address.port : this.init.torrentPort
+    if (this.init.dht) this.dht = startSharedDht(this.port)
+    this.started = true
+    for (const saved of await this.registry.load()) {
+      try {
+        await this.add('torrentFile' in saved ? { torrentFile: saved.torrentFile } : { magnet: saved.magnet }, { persist: false })
+      } catch (err) {
+        this.log.error({ err, infoHash: saved.infoHash }, 'could not restore a saved torrent; it stays on disk untouched')
+      }
+    }
+  }
+
+  async stop (): Promise<void> {
+    if (!this.started) return
+    this.started = false
+    await Promise.all([...this.torrents.values()].map(async entry => await this.stopEntry(entry)))
+    this.torrents.clear()
+    await new Promise<void>(resolve => this.server === undefined ? resolve() : this.server.close(() => resolve()))
+    await this.dht?.destroy()
+  }
+
+  async add (input: AddTorrentInput, options: { persist?: boolean } = {}): Promise<Torrent> {
+    if (!this.started) throw new BadTorrentError('the engine is not running')
+    let metainfo: Metainfo | undefined
+    let infoHash: string
+    let name = ''
+    let announce: string[]
+    let magnetPeers: string[] = []
+    if ('torrentFile' in input) {
+      metainfo = await parseTorrentFile(input.torrentFile)
+      infoHash = metainfo.infoHash
+      name = metainfo.name
+      announce = metainfo.announce
+    } else {
+      const magnet = await parseMagnet(input.magnet)
+      infoHash = magnet.infoHash
+      name = magnet.name
+      announce = magnet.announce
+      magnetPeers = magnet.peers
+    }
+    if (this.torrents.has(infoHash)) throw new DuplicateTorrentError(`torrent ${infoHash} is already on this box`)
+    if (options.persist !== false) {
+      if (metainfo !== undefined) await this.registry.saveTorrent(infoHash, 'torrentFile' in input ? input.torrentFile : encodeTorrentFile(metainfo))
+      else await this.registry.saveMagnet(infoHash, (input as { magnet: string }).magnet)
+    }
+    const log = this.log.child({ infoHash })
+    const session = new TorrentSession({
+      infoHash,
+      name,
+      metainfo,
+      filesDir: join(this.init.dataDir, 'data', infoHash),
+      stateDir: join(this.init.dataDir, 'state'),
+      log,
+      downloadBucket: this.downloadBucket,
+      uploadBucket: this.uploadBucket,
+      now: this.now,
+      random: this.random
+    })
+    await session.open()
+    const swarm = new PeerSwarm({
+      session,
+      ourPeerId: this.peerId,
+      isSelf: address => this.isSelf(address),
+      budget: this.budget,
+      maxPeers: this.init.maxConnectionsPerTorrent,
+      uploadSlots: this.init.uploadSlots ?? 4,
+      log,
+      now: this.now,
+      random: this.random
+    })
+    swarm.onMetadataBytes = torrent => { void this.installMetadata(session, announce, torrent) }
+    const discovery = new PeerDiscovery({
+      infoHash,
+      peerId: this.peerId.toString('hex'),
+      port: this.port,
+      announce,
+      dht: this.dht?.client ?? false,
+      lsd: this.init.lsd,
+      log,
+      announceStats: () => {
+        const stats = session.stats()
+        return { uploaded: stats.uploadedBytes, downloaded: stats.downloadedBytes, left: Math.max(0, stats.length - Math.round(stats.progress * stats.length)) }
+      }
+    })
+    discovery.on('peer', (address, source) => swarm.addCandidate(address, source))
+    session.on('complete', () => discovery.complete())
+    this.torrents.set(infoHash, { session, swarm, discovery })
+    swarm.start()
+    discovery.start()
+    for (const address of magnetPeers) swarm.addCandidate(address, 'magnet')
+    log.info({ name: session.name, hasMetadata: session.hasMetadata }, 'torrent added')
+    return session
+  }
+
+  private async installMetadata (session: TorrentSession, announce: string[], torrent: Uint8Array): Promise<void> {
+    if (session.hasMetadata) return
+    try {
+      const decoded = bencode.decode(torrent)
+      const metainfo = metainfoFromInfo(decoded?.info, { announce })
+      if (metainfo.infoHash !== session.infoHash) throw new BadTorrentError(`metadata hashes to ${metainfo.infoHash}`)
+      if (session.hasMetadata) return
+      await session.useMetainfo(metainfo)
+      await this.registry.saveTorrent(session.infoHash, encodeTorrentFile(metainfo))
+      session.log.info({ name: metainfo.name }, 'metadata installed')
+    } catch (err) {
+      session.log.warn({ err }, 'metadata from peer rejected')
+    }
+  }
+
+  get (infoHash: string): Torrent | undefined {
+    return this.torrents.get(infoHash.toLowerCase())?.session
+  }
+
+  list (): Torrent[] {
+    return [...this.torrents.values()].map(entry => entry.session)
+  }
+
+  async remove (infoHash: string, options: { keepData?: boolean } = {}): Promise<void> {
+    const entry = this.torrents.get(infoHash.toLowerCase())
+    if (entry === undefined) throw new TorrentNotFoundError(`no torrent ${infoHash} on this box`)
+    this.torrents.delete(entry.session.infoHash)
+    await this.stopEntry(entry)
+    await this.registry.forget(entry.session.infoHash)
+    if (entry.session.store !== undefined) await entry.session.store.destroy({ keepData: options.keepData === true })
+    if (options.keepData !== true) await rm(join(this.init.dataDir, 'data', entry.session.infoHash), { recursive: true, force: true })
+  }
+
+  stats (): EngineStats {
+    const total: EngineStats = {
+      torrents: this.torrents.size, peers: 0, downloadRate: 0, uploadRate: 0, downloadedBytes: 0, uploadedBytes: 0,
+      bytesFromPeers: 0, bytesFromWebSeeds: 0, verifiedPieces: 0, hashFailures: 0, bannedPeers: 0
+    }
+    for (const { session } of this.torrents.values()) {
+      const stats = session.stats()
+      total.peers += stats.peers
+      total.downloadRate += stats.downloadRate
+      total.uploadRate += stats.uploadRate
+      total.downloadedBytes += stats.downloadedBytes
+      total.uploadedBytes += stats.uploadedBytes
+      total.bytesFromPeers += stats.bytesFromPeers
+      total.bytesFromWebSeeds += stats.bytesFromWebSeeds
+      total.verifiedPieces += stats.verifiedPieces
+      total.hashFailures += stats.hashFailures
+      total.bannedPeers += stats.bannedPeers
+    }
+    return total
+  }
+
+  private async stopEntry (entry: Entry): Promise<void> {
+    entry.swarm.stop()
+    await entry.discovery.stop()
+    await entry.session.close()
+  }
+
+  private isSelf (address: string): boolean {
+    const port = Number(address.slice(address.lastIndexOf(':') + 1))
+    if (port !== this.port) return false
+    const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '')
+    return host === this.init.torrentHost || host === '127.0.0.1' || host === '::1' || host === 'localhost' || host === '0.0.0.0'
+  }
+
+  private onIncoming (socket: import('node:net').Socket): void {
+    if (this.pendingIncoming >= MAX_PENDING_INCOMING || this.budget.open >= this.budget.max) {
+      socket.destroy()
+      return
+    }
+    this.pendingIncoming++
+    const address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`
+    const conn = new PeerConnection({ socket, direction: 'incoming', address, ourPeerId: this.peerId, now: this.now })
+    let routed = false
+    const settle = (): void => { if (!routed) { routed = true; this.pendingIncoming-- } }
+    conn.once('closed', settle)
+    conn.once('handshake', remote => {
+      settle()
+      const entry = this.torrents.get(remote.infoHash)
+      if (entry === undefined) {
+        conn.close('handshake for a torrent we do not have')
+        return
+      }
+      entry.swarm.acceptIncoming(conn)
+    })
+  }
+}

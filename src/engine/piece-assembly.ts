@@ -1,0 +1,60 @@
+/**
+ * Blocks of pieces being downloaded, held in memory until the piece is complete and can be
+ * verified as a whole. Remembers which peers contributed, so a piece that fails its hash
+ * can be blamed on them.
+ */
+import { BLOCK_LENGTH } from '../wire/index.js'
+
+interface PartialPiece {
+  data: Buffer
+  received: Uint8Array
+  receivedCount: number
+  contributors: Set<string>
+}
+
+export class PieceAssembly {
+  private readonly pieces = new Map<number, PartialPiece>()
+
+  constructor (private readonly pieceSize: (piece: number) => number) {}
+
+  /** Stores a block; returns the whole piece once every block is in, else undefined. */
+  addBlock (piece: number, block: number, data: Uint8Array, contributor: string): { data: Buffer, contributors: Set<string> } | undefined {
+    let partial = this.pieces.get(piece)
+    if (partial === undefined) {
+      const size = this.pieceSize(piece)
+      partial = {
+        data: Buffer.allocUnsafe(size),
+        received: new Uint8Array(Math.ceil(size / BLOCK_LENGTH)),
+        receivedCount: 0,
+        contributors: new Set()
+      }
+      this.pieces.set(piece, partial)
+    }
+    if (partial.received[block] === 1) return undefined
+    partial.data.set(data, block * BLOCK_LENGTH)
+    partial.received[block] = 1
+    partial.receivedCount++
+    partial.contributors.add(contributor)
+    if (partial.receivedCount < partial.received.length) return undefined
+    this.pieces.delete(piece)
+    return { data: partial.data, contributors: partial.contributors }
+  }
+
+  drop (piece: number): void {
+    this.pieces.delete(piece)
+  }
+
+  /** Bytes held in memory for incomplete pieces. */
+  bufferedBytes (): number {
+    let total = 0
+    for (const partial of this.pieces.values()) total += partial.data.length
+    return total
+  }
+
+  get size (): number { return this.pieces.size }
+}
+
+/** Expected length of block `block` of a piece of `pieceSize` bytes. */
+export function blockLength (pieceSize: number, block: number): number {
+  return Math.min(BLOCK_LENGTH, pieceSize - block * BLOCK_LENGTH)
+}

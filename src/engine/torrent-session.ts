@@ -1,0 +1,386 @@
+/**
+ * One torrent's life: metadata (from a .torrent or fetched over ut_metadata), its store and
+ * picker, its peers, stream readers, choking, and the stats the API shows. Peer protocol
+ * details live in PeerSession, connection bookkeeping in PeerSwarm.
+ */
+import { EventEmitter } from 'node:events'
+import { join } from 'node:path'
+import { AbortedError, DiskFullError, PieceHashMismatchError } from '../errors.js'
+import type { Logger } from '../log.js'
+import { PiecePicker } from '../picker/index.js'
+import { createPieceStore, type PieceStore } from '../store/index.js'
+import { BLOCK_LENGTH, RateMeter } from '../wire/index.js'
+import type { Metainfo } from './metainfo.js'
+import { PieceAssembly } from './piece-assembly.js'
+import type { PeerHost, PeerSession } from './peer-session.js'
+import { BASE_PRIORITY, RangeReaders } from './range-readers.js'
+import type { TokenBucket } from './token-bucket.js'
+import type { ByteRangeReader, Torrent, TorrentFileInfo, TorrentState, TorrentStats } from './types.js'
+
+/** Hash failures a peer may cause (2 when it alone sent the piece, 1 when shared) before it is banned. */
+const BAN_STRIKES = 4
+
+export interface TorrentSessionInit {
+  infoHash: string
+  name: string
+  metainfo: Metainfo | undefined
+  /** Root for this torrent's files. */
+  filesDir: string
+  /** Folder for the resume journal. */
+  stateDir: string
+  log: Logger
+  downloadBucket: TokenBucket
+  uploadBucket: TokenBucket
+  now: () => number
+  random: () => number
+}
+
+export interface TorrentSessionEvents {
+  verified: [piece: number]
+  metadata: [Metainfo]
+  complete: []
+  ban: [peerId: string, address: string]
+  /** A peer became (un)interested in us: the choker may want to act now. */
+  interestChanged: [PeerSession]
+}
+
+export class TorrentSession extends EventEmitter<TorrentSessionEvents> implements Torrent, PeerHost {
+  readonly infoHash: string
+  readonly log: Logger
+  readonly downloadBucket: TokenBucket
+  readonly uploadBucket: TokenBucket
+  metainfo: Metainfo | undefined
+  store: PieceStore | undefined
+  state: TorrentState
+  error: string | undefined
+  readonly peers = new Map<string, PeerSession>()
+  readonly banned = new Set<string>()
+  readonly downloadMeter: RateMeter
+  readonly uploadMeter: RateMeter
+  hashFailures = 0
+  private pickerInstance: PiecePicker | undefined
+  private assembly: PieceAssembly | undefined
+  private readonly readers: RangeReaders
+  private readonly strikes = new Map<string, number>()
+  private wantedFiles: Set<number> | undefined
+  private priorities: Uint8Array | Int32Array = new Int32Array(0)
+  private readonly waiters = new Set<() => void>()
+  private readonly metadataWaiters = new Set<() => void>()
+  private readonly now: () => number
+  private readonly random: () => number
+  private readonly name0: string
+  private readonly init: TorrentSessionInit
+
+  constructor (init: TorrentSessionInit) {
+    super()
+    this.init = init
+    this.infoHash = init.infoHash
+    this.name0 = init.name
+    this.log = init.log
+    this.downloadBucket = init.downloadBucket
+    this.uploadBucket = init.uploadBucket
+    this.now = init.now
+    this.random = init.random
+    this.downloadMeter = new RateMeter(init.now)
+    this.uploadMeter = new RateMeter(init.now)
+    this.state = 'metadata'
+    this.readers = new RangeReaders({
+      pieceLength: () => this.metainfo?.pieceLength ?? 1,
+      length: () => this.metainfo?.length ?? 0,
+      readVerified: async (offset, length, signal) => await this.readVerified(offset, length, signal),
+      windowsChanged: () => this.recomputePriorities()
+    })
+    this.metainfo = init.metainfo
+  }
+
+  /** Opens the store (when metadata is known); never re-hashes existing data. */
+  async open (): Promise<void> {
+    if (this.metainfo !== undefined) await this.useMetainfo(this.metainfo)
+  }
+
+  /** Installs metadata: store, picker, priorities; peers already connected learn it. */
+  async useMetainfo (metainfo: Metainfo): Promise<void> {
+    this.metainfo = metainfo
+    const store = createPieceStore({
+      dir: this.init.filesDir,
+      infoHash: metainfo.infoHash,
+      pieceLength: metainfo.pieceLength,
+      pieceHashes: metainfo.pieceHashes,
+      files: metainfo.files,
+      resumeFile: join(this.init.stateDir, `${metainfo.infoHash}.resume`),
+      log: this.log
+    })
+    await store.open()
+    this.store = store
+    store.onPieceLost(piece => this.onPieceLost(piece))
+    this.assembly = new PieceAssembly(piece => this.pieceSize(piece))
+    this.priorities = new Int32Array(metainfo.pieceCount)
+    this.pickerInstance = new PiecePicker({
+      random: this.random,
+      mediator: {
+        pieceCount: metainfo.pieceCount,
+        blockCount: piece => Math.ceil(this.pieceSize(piece) / BLOCK_LENGTH),
+        clientHasPiece: piece => store.hasPiece(piece),
+        piecePriority: piece => this.priorities[piece] ?? 0
+      }
+    })
+    this.recomputePriorities()
+    this.state = this.isComplete() ? 'seeding' : 'downloading'
+    for (const resolve of this.metadataWaiters) resolve()
+    this.metadataWaiters.clear()
+    this.emit('metadata', metainfo)
+    for (const peer of this.peers.values()) {
+      peer.conn.setMetadata(metainfo.infoBuffer)
+      peer.onMetadata()
+    }
+  }
+
+  // ---- Torrent (public view) ----
+
+  get name (): string { return this.metainfo?.name ?? this.name0 }
+  get hasMetadata (): boolean { return this.store !== undefined }
+  get pieceCount (): number { return this.metainfo?.pieceCount ?? 0 }
+
+  async whenMetadata (options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.hasMetadata) return
+    await new Promise<void>((resolve, reject) => {
+      const done = (): void => { options.signal?.removeEventListener('abort', abort); resolve() }
+      const abort = (): void => { this.metadataWaiters.delete(done); reject(new AbortedError('stopped waiting for metadata')) }
+      this.metadataWaiters.add(done)
+      options.signal?.addEventListener('abort', abort, { once: true })
+    })
+  }
+
+  files (): TorrentFileInfo[] {
+    return this.metainfo?.files.map(file => ({ ...file })) ?? []
+  }
+
+  setWantedFiles (indexes: readonly number[]): void {
+    this.wantedFiles = new Set(indexes)
+    this.recomputePriorities()
+  }
+
+  createReader (): ByteRangeReader {
+    return this.readers.create()
+  }
+
+  stats (): TorrentStats {
+    const metainfo = this.metainfo
+    const store = this.store
+    let wantedBytes = 0
+    let verifiedWanted = 0
+    const files = (metainfo?.files ?? []).map(file => {
+      const verifiedBytes = store === undefined ? 0 : this.verifiedBytesIn(file.offset, file.length)
+      const wanted = this.wantedFiles === undefined || this.wantedFiles.has(file.index)
+      if (wanted) { wantedBytes += file.length; verifiedWanted += verifiedBytes }
+      return { ...file, verifiedBytes, progress: file.length === 0 ? 1 : verifiedBytes / file.length, wanted }
+    })
+    let seeds = 0
+    for (const peer of this.peers.values()) if (peer.isSeed) seeds++
+    const stats: TorrentStats = {
+      infoHash: this.infoHash,
+      name: this.name,
+      state: this.state,
+      length: metainfo?.length ?? 0,
+      pieceLength: metainfo?.pieceLength ?? 0,
+      pieceCount: metainfo?.pieceCount ?? 0,
+      verifiedPieces: store?.verifiedCount() ?? 0,
+      progress: wantedBytes === 0 ? (metainfo === undefined ? 0 : 1) : verifiedWanted / wantedBytes,
+      downloadRate: this.downloadMeter.rate(),
+      uploadRate: this.uploadMeter.rate(),
+      downloadedBytes: this.downloadMeter.total,
+      uploadedBytes: this.uploadMeter.total,
+      bytesFromPeers: this.downloadMeter.total,
+      bytesFromWebSeeds: 0,
+      hashFailures: this.hashFailures,
+      peers: this.peers.size,
+      seeds,
+      bannedPeers: this.banned.size,
+      files
+    }
+    if (this.error !== undefined) stats.error = this.error
+    return stats
+  }
+
+  private verifiedBytesIn (offset: number, length: number): number {
+    const metainfo = this.metainfo
+    const store = this.store
+    if (metainfo === undefined || store === undefined || length === 0) return 0
+    let bytes = 0
+    const first = Math.floor(offset / metainfo.pieceLength)
+    const last = Math.floor((offset + length - 1) / metainfo.pieceLength)
+    for (let piece = first; piece <= last; piece++) {
+      if (!store.hasPiece(piece)) continue
+      const start = Math.max(offset, piece * metainfo.pieceLength)
+      const end = Math.min(offset + length, piece * metainfo.pieceLength + this.pieceSize(piece))
+      bytes += end - start
+    }
+    return bytes
+  }
+
+  // ---- PeerHost ----
+
+  picker (): PiecePicker | undefined { return this.pickerInstance }
+
+  pieceSize (piece: number): number {
+    const metainfo = this.metainfo
+    if (metainfo === undefined) return 0
+    return Math.min(metainfo.pieceLength, metainfo.length - piece * metainfo.pieceLength)
+  }
+
+  hasPiece (piece: number): boolean { return this.store?.hasPiece(piece) ?? false }
+
+  needsPiece (piece: number): boolean {
+    return (this.priorities[piece] ?? 0) > 0 && !this.hasPiece(piece)
+  }
+
+  bitfield (): Uint8Array | undefined { return this.store?.bitfield() }
+
+  onUploaded (bytes: number): void { this.uploadMeter.add(bytes) }
+
+  onInterestChanged (peer: PeerSession): void { this.emit('interestChanged', peer) }
+
+  async readForUpload (piece: number, offset: number, length: number): Promise<Uint8Array> {
+    if (this.store === undefined) throw new AbortedError('torrent has no data yet')
+    return await this.store.readPiece(piece, offset, length)
+  }
+
+  onBlock (peer: PeerSession, piece: number, block: number, data: Uint8Array): void {
+    const picker = this.pickerInstance
+    const assembly = this.assembly
+    if (picker === undefined || assembly === undefined) return
+    this.downloadMeter.add(data.length)
+    for (const other of picker.onGotBlock(peer.id, { piece, block })) {
+      this.peers.get(other)?.cancel({ piece, block })
+    }
+    const complete = assembly.addBlock(piece, block, data, peer.peerId)
+    if (complete !== undefined) void this.verifyPiece(piece, complete.data, complete.contributors)
+  }
+
+  private async verifyPiece (piece: number, data: Buffer, contributors: Set<string>): Promise<void> {
+    const store = this.store
+    const picker = this.pickerInstance
+    if (store === undefined || picker === undefined) return
+    try {
+      await store.putPiece(piece, data)
+    } catch (err) {
+      picker.onPieceFailed(piece)
+      if (err instanceof PieceHashMismatchError) {
+        this.hashFailures++
+        this.blame(contributors, piece)
+      } else {
+        this.error = (err as Error).message
+        this.log.error({ err, piece, infoHash: this.infoHash }, err instanceof DiskFullError ? 'disk full: piece not stored' : 'storing piece failed')
+      }
+      for (const peer of this.peers.values()) peer.fill()
+      return
+    }
+    if (this.error !== undefined) this.error = undefined
+    picker.onPieceVerified(piece)
+    for (const peer of this.peers.values()) peer.announceHave(piece)
+    this.emit('verified', piece)
+    this.wakeReaders()
+    if (this.state === 'downloading' && this.isComplete()) {
+      this.state = 'seeding'
+      this.log.info({ infoHash: this.infoHash, name: this.name }, 'download complete, seeding')
+      void store.flush().catch(err => this.log.warn({ err }, 'flush after completion failed'))
+      this.emit('complete')
+      for (const peer of this.peers.values()) peer.updateInterest()
+    }
+  }
+
+  private blame (contributors: Set<string>, piece: number): void {
+    for (const peerId of contributors) {
+      const strikes = (this.strikes.get(peerId) ?? 0) + (contributors.size === 1 ? 2 : 1)
+      this.strikes.set(peerId, strikes)
+      this.log.warn({ infoHash: this.infoHash, piece, peerId, strikes }, 'piece failed its hash check')
+      if (strikes < BAN_STRIKES) continue
+      for (const peer of this.peers.values()) {
+        if (peer.peerId !== peerId) continue
+        this.banned.add(peerId)
+        this.banned.add(peer.address)
+        this.log.warn({ infoHash: this.infoHash, peer: peer.address, peerId }, 'banned peer for sending corrupt data')
+        this.emit('ban', peerId, peer.address)
+        peer.conn.close('banned for sending corrupt data')
+      }
+    }
+  }
+
+  private onPieceLost (piece: number): void {
+    this.log.warn({ infoHash: this.infoHash, piece }, 'stored piece failed its re-check; fetching it again')
+    this.pickerInstance?.onPieceFailed(piece)
+    if (this.state === 'seeding') this.state = 'downloading'
+    for (const peer of this.peers.values()) { peer.updateInterest(); peer.fill() }
+  }
+
+  isComplete (): boolean {
+    if (this.store === undefined) return false
+    for (let piece = 0; piece < this.pieceCount; piece++) if (this.needsPiece(piece)) return false
+    return true
+  }
+
+  private recomputePriorities (): void {
+    const metainfo = this.metainfo
+    if (metainfo === undefined) return
+    const wanted = new Uint8Array(metainfo.pieceCount)
+    for (const file of metainfo.files) {
+      if (file.length === 0 || (this.wantedFiles !== undefined && !this.wantedFiles.has(file.index))) continue
+      const first = Math.floor(file.offset / metainfo.pieceLength)
+      const last = Math.floor((file.offset + file.length - 1) / metainfo.pieceLength)
+      wanted.fill(1, first, last + 1)
+    }
+    for (let piece = 0; piece < metainfo.pieceCount; piece++) {
+      const boost = this.readers.priorityOf(piece)
+      this.priorities[piece] = boost > 0 ? BASE_PRIORITY + boost : (wanted[piece] === 1 ? BASE_PRIORITY : 0)
+    }
+    this.pickerInstance?.onPriorityChanged()
+    if (this.store !== undefined) {
+      const complete = this.isComplete()
+      if (complete && this.state === 'downloading') this.state = 'seeding'
+      if (!complete && this.state === 'seeding') this.state = 'downloading'
+      for (const peer of this.peers.values()) { peer.updateInterest(); peer.fill() }
+    }
+  }
+
+  // ---- readers ----
+
+  private wakeReaders (): void {
+    for (const wake of [...this.waiters]) wake()
+  }
+
+  private async readVerified (offset: number, length: number, signal: AbortSignal): Promise<Uint8Array> {
+    const metainfo = this.metainfo
+    if (metainfo === undefined) await this.whenMetadata({ signal })
+    const info = this.metainfo as Metainfo
+    if (offset < 0 || length < 0 || offset + length > info.length) throw new RangeError(`read ${offset}+${length} outside torrent of ${info.length} bytes`)
+    if (length === 0) return new Uint8Array(0)
+    const first = Math.floor(offset / info.pieceLength)
+    const last = Math.floor((offset + length - 1) / info.pieceLength)
+    for (;;) {
+      signal.throwIfAborted()
+      let missing = false
+      for (let piece = first; piece <= last && !missing; piece++) missing = !this.hasPiece(piece)
+      if (!missing) {
+        try {
+          return await (this.store as PieceStore).read(offset, length)
+        } catch (err) {
+          if (!(err instanceof PieceHashMismatchError)) throw err
+          continue // the store dropped the piece; wait for it again
+        }
+      }
+      await new Promise<void>((resolve, reject) => {
+        const wake = (): void => { cleanup(); resolve() }
+        const abort = (): void => { cleanup(); reject(signal.reason ?? new AbortedError('read aborted')) }
+        const cleanup = (): void => { this.waiters.delete(wake); signal.removeEventListener('abort', abort) }
+        this.waiters.add(wake)
+        signal.addEventListener('abort', abort, { once: true })
+      })
+    }
+  }
+
+  /** Stops readers and closes the store; the swarm is stopped by the caller. */
+  async close (): Promise<void> {
+    this.state = 'stopped'
+    await this.store?.close()
+  }
+}

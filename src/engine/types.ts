@@ -1,0 +1,105 @@
+/**
+ * The engine's public face: what the HTTP API, the stream readers and the CLI may rely on.
+ * Everything here is read-only views and narrow operations; the wiring lives in src/engine/.
+ */
+
+/** One file of a torrent, with its place in the torrent's byte space. */
+export interface TorrentFileInfo {
+  index: number
+  /** Path inside the torrent, `/`-separated, first segment is the torrent name for multi-file torrents. */
+  path: string
+  length: number
+  /** Byte offset of the file's first byte in the concatenation of all files. */
+  offset: number
+}
+
+export type TorrentState = 'metadata' | 'checking' | 'downloading' | 'seeding' | 'stopped' | 'error'
+
+export interface FileStats extends TorrentFileInfo {
+  /** Verified bytes of this file on disk. */
+  verifiedBytes: number
+  progress: number
+  wanted: boolean
+}
+
+export interface TorrentStats {
+  infoHash: string
+  name: string
+  state: TorrentState
+  length: number
+  pieceLength: number
+  pieceCount: number
+  verifiedPieces: number
+  /** 0..1, of wanted bytes. */
+  progress: number
+  downloadRate: number
+  uploadRate: number
+  /** Payload bytes received, verified or not. */
+  downloadedBytes: number
+  uploadedBytes: number
+  bytesFromPeers: number
+  bytesFromWebSeeds: number
+  hashFailures: number
+  peers: number
+  seeds: number
+  bannedPeers: number
+  files: FileStats[]
+  error?: string
+}
+
+export interface EngineStats {
+  torrents: number
+  peers: number
+  downloadRate: number
+  uploadRate: number
+  downloadedBytes: number
+  uploadedBytes: number
+  bytesFromPeers: number
+  bytesFromWebSeeds: number
+  verifiedPieces: number
+  hashFailures: number
+  bannedPeers: number
+}
+
+/**
+ * A reader's claim on a byte range it needs soon (a stream's read position and readahead).
+ * The engine turns the window into piece priority (and, with the streaming picker, deadlines).
+ */
+export interface ByteRangeReader {
+  /** Tell the engine which bytes (torrent-global, end exclusive) this reader needs next, most urgent first. */
+  setWindow (start: number, end: number): void
+  /** Resolve with the bytes [offset, offset + length) once the pieces holding them are verified. */
+  read (offset: number, length: number, options?: { signal?: AbortSignal }): Promise<Uint8Array>
+  /** Drop the claim; pending reads reject with AbortedError. */
+  close (): void
+}
+
+export interface Torrent {
+  readonly infoHash: string
+  /** Known once metadata is (magnet links wait for ut_metadata). */
+  readonly name: string
+  readonly hasMetadata: boolean
+  /** Resolves when metadata is known (immediately for .torrent input). */
+  whenMetadata (options?: { signal?: AbortSignal }): Promise<void>
+  files (): TorrentFileInfo[]
+  /** Files the picker downloads; all by default. */
+  setWantedFiles (indexes: readonly number[]): void
+  stats (): TorrentStats
+  createReader (): ByteRangeReader
+}
+
+export type AddTorrentInput = { torrentFile: Uint8Array } | { magnet: string }
+
+export interface Engine {
+  start (): Promise<void>
+  stop (): Promise<void>
+  /** Parses and adds; throws BadTorrentError for malformed input, DuplicateTorrentError when present. */
+  add (input: AddTorrentInput): Promise<Torrent>
+  get (infoHash: string): Torrent | undefined
+  list (): Torrent[]
+  /** Removes the torrent; deletes its data unless keepData. Throws TorrentNotFoundError. */
+  remove (infoHash: string, options?: { keepData?: boolean }): Promise<void>
+  stats (): EngineStats
+  /** The TCP port peers connect to (known after start). */
+  readonly torrentPort: number
+}

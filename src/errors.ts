@@ -1,0 +1,88 @@
+/**
+ * Named error classes with stable codes. Every condition a caller may need to react to has
+ * its own class; HTTP maps `code` to a status in one place (src/api/errors.ts).
+ * docs/ERRORS.md lists every code; test/errors.test.ts keeps that table complete.
+ */
+
+export abstract class ReelError extends Error {
+  abstract readonly code: string
+  constructor (message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+  }
+}
+
+/** A .torrent file or magnet link that cannot be used; `message` says which part is wrong. */
+export class BadTorrentError extends ReelError {
+  readonly code = 'REEL_ERR_BAD_TORRENT'
+}
+
+/** A file name inside a torrent that would escape the torrent's folder. */
+export class UnsafePathError extends ReelError {
+  readonly code = 'REEL_ERR_UNSAFE_PATH'
+}
+
+/** No torrent with this info hash on the box. */
+export class TorrentNotFoundError extends ReelError {
+  readonly code = 'REEL_ERR_TORRENT_NOT_FOUND'
+}
+
+/** The torrent has no file with this index. */
+export class FileNotFoundError extends ReelError {
+  readonly code = 'REEL_ERR_FILE_NOT_FOUND'
+}
+
+/** The torrent is already on the box. */
+export class DuplicateTorrentError extends ReelError {
+  readonly code = 'REEL_ERR_DUPLICATE_TORRENT'
+}
+
+/** A Range header that is malformed or lies outside the file. */
+export class RangeNotSatisfiableError extends ReelError {
+  readonly code = 'REEL_ERR_RANGE_NOT_SATISFIABLE'
+  constructor (message: string, readonly fileLength: number) {
+    super(message)
+  }
+}
+
+/** The disk holding the data dir is full; the piece was not stored and will be fetched again. */
+export class DiskFullError extends ReelError {
+  readonly code = 'REEL_ERR_DISK_FULL'
+}
+
+/** Reading or writing torrent data on disk failed for a reason other than a full disk. */
+export class StorageError extends ReelError {
+  readonly code = 'REEL_ERR_STORAGE'
+}
+
+/** A piece's SHA-1 did not match the torrent's; the data was discarded. */
+export class PieceHashMismatchError extends ReelError {
+  readonly code = 'REEL_ERR_PIECE_HASH_MISMATCH'
+}
+
+/** A peer broke the protocol (oversized or malformed message, data we never asked for). */
+export class PeerProtocolError extends ReelError {
+  readonly code = 'REEL_ERR_PEER_PROTOCOL'
+}
+
+/** A configuration file, environment variable or flag has a value that cannot be used. */
+export class ConfigError extends ReelError {
+  readonly code = 'REEL_ERR_CONFIG'
+}
+
+/** The operation was cancelled through its AbortSignal or because the torrent was removed. */
+export class AbortedError extends ReelError {
+  readonly code = 'REEL_ERR_ABORTED'
+}
+
+/** A read asked for a piece that is not verified on disk (never stored, or lost since); fetch it and retry. */
+export class PieceNotAvailableError extends ReelError {
+  readonly code = 'REEL_ERR_PIECE_NOT_AVAILABLE'
+}
+
+/** Every error class, for the documentation test and the HTTP error mapper. */
+export const errorClasses = [
+  BadTorrentError, UnsafePathError, TorrentNotFoundError, FileNotFoundError, DuplicateTorrentError,
+  RangeNotSatisfiableError, DiskFullError, StorageError, PieceHashMismatchError, PeerProtocolError,
+  ConfigError, AbortedError, PieceNotAvailableError
+] as const
