@@ -80,9 +80,56 @@ export class PieceNotAvailableError extends ReelError {
   readonly code = 'REEL_ERR_PIECE_NOT_AVAILABLE'
 }
 
+/** An HTTP request that is malformed: bad parameters, a body of the wrong shape, broken JSON. */
+export class BadRequestError extends ReelError {
+  readonly code = 'REEL_ERR_BAD_REQUEST'
+}
+
+/** An HTTP request body over the route's size limit. */
+export class PayloadTooLargeError extends ReelError {
+  readonly code = 'REEL_ERR_PAYLOAD_TOO_LARGE'
+}
+
+/** An HTTP request body in a content type the route does not accept. */
+export class UnsupportedMediaTypeError extends ReelError {
+  readonly code = 'REEL_ERR_UNSUPPORTED_MEDIA_TYPE'
+}
+
+/** No HTTP route with this method and path. */
+export class RouteNotFoundError extends ReelError {
+  readonly code = 'REEL_ERR_ROUTE_NOT_FOUND'
+}
+
+/** A magnet link's metadata did not arrive in time to answer a request that needs the file list. */
+export class MetadataPendingError extends ReelError {
+  readonly code = 'REEL_ERR_METADATA_PENDING'
+}
+
+/** An unexpected failure (a bug or an unnamed condition); the daemon log has the details. */
+export class InternalError extends ReelError {
+  readonly code = 'REEL_ERR_INTERNAL'
+}
+
+/** A command line that names an unknown command or lacks a required argument. */
+export class UsageError extends ReelError {
+  readonly code = 'REEL_ERR_USAGE'
+}
+
+/** The CLI could not reach the daemon's HTTP API at the given URL. */
+export class DaemonUnreachableError extends ReelError {
+  readonly code = 'REEL_ERR_DAEMON_UNREACHABLE'
+}
+
+/** An external media tool (ffmpeg) is missing or failed; `message` has its exit status and last output. */
+export class MediaToolError extends ReelError {
+  readonly code = 'REEL_ERR_MEDIA_TOOL'
+}
+
 /** Every error class, for the documentation test and the HTTP error mapper. */
 export const errorClasses = [
   BadTorrentError, UnsafePathError, TorrentNotFoundError, FileNotFoundError, DuplicateTorrentError,
   RangeNotSatisfiableError, DiskFullError, StorageError, PieceHashMismatchError, PeerProtocolError,
-  ConfigError, AbortedError, PieceNotAvailableError
+  ConfigError, AbortedError, PieceNotAvailableError,
+  BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, RouteNotFoundError, MetadataPendingError,
+  InternalError, UsageError, DaemonUnreachableError, MediaToolError
 ] as const

@@ -1,0 +1,76 @@
+/**
+ * A whole 10,000-piece download through the picker, one block at a time, as the engine drives it.
+ * No timing is asserted: this only shows the cached order copes with many `next` calls.
+ * Invariants are checked every few thousand operations, since each check walks every piece.
+ */
+import t from 'tap'
+import { PiecePicker, type BlockRequest } from '../../src/picker/index.js'
+import { MapMediator, name, seededRandom } from './setup.js'
+
+const PIECES = 10_000
+const BLOCKS = 4
+const DEPTH = 8
+
+t.test('downloads a 10,000-piece torrent block by block from several peers', async t => {
+  const rng = seededRandom(42)
+  const mediator = new MapMediator({
+    have: '0'.repeat(PIECES),
+    blocks: String(BLOCKS).repeat(PIECES - 1) + '1'
+  })
+  const picker = new PiecePicker({ mediator, random: seededRandom(1) })
+  const bitfields = new Map<string, Uint8Array>()
+  for (const peer of ['a', 'b', 'c']) {
+    const bits = Uint8Array.from({ length: PIECES }, () => rng() < 0.6 ? 1 : 0)
+    bitfields.set(peer, bits)
+    picker.onPeerBitfield(peer, piece => bits[piece] === 1)
+  }
+  picker.onPeerHaveAll('seed')
+  const peers = ['a', 'b', 'c', 'seed']
+  const queues = new Map<string, BlockRequest[]>(peers.map(peer => [peer, []]))
+  const received = new Uint8Array(PIECES)
+  const requested = new Set<string>()
+  let verified = 0
+  let calls = 0
+  let duplicates = 0
+
+  for (let round = 0; verified < PIECES; round++) {
+    if (round > PIECES * BLOCKS * 2) break
+    for (const peer of peers) {
+      const queue = queues.get(peer)!
+      const picks = picker.next(peer, DEPTH - queue.length)
+      calls++
+      for (const req of picks) {
+        if (!picker.peerHas(peer, req.piece) || mediator.clientHasPiece(req.piece)) t.fail(`bad pick ${name(req)} for ${peer}`)
+        const key = `${peer} ${name(req)}`
+        if (requested.has(key)) duplicates++
+        requested.add(key)
+        queue.push(req)
+      }
+      const req = queue.shift()
+      if (req === undefined) continue
+      requested.delete(`${peer} ${name(req)}`)
+      for (const other of picker.onGotBlock(peer, req)) {
+        const theirs = queues.get(other)!
+        theirs.splice(theirs.findIndex(r => r.piece === req.piece && r.block === req.block), 1)
+        requested.delete(`${other} ${name(req)}`)
+      }
+      if (++received[req.piece]! === mediator.blockCount(req.piece)) {
+        mediator.have.add(req.piece)
+        picker.onPieceVerified(req.piece)
+        verified++
+        // Peers announce pieces as they get them, which keeps availability (and the order) moving.
+        for (const [other, bits] of bitfields) {
+          const piece = Math.floor(rng() * PIECES)
+          if (bits[piece] === 0) { bits[piece] = 1; picker.onGotHave(other, piece) }
+        }
+      }
+      if (calls % 5000 === 0) picker.assertInvariants()
+    }
+  }
+  picker.assertInvariants()
+  t.equal(verified, PIECES, 'every piece verified')
+  t.equal(duplicates, 0, 'no peer was asked for a block it already had in flight')
+  t.ok(calls > PIECES * BLOCKS / peers.length, `${calls} calls to next`)
+  t.same(peers.flatMap(peer => picker.inFlight(peer)), [], 'nothing left in flight')
+  t.notOk(picker.isEndgame())
+})
