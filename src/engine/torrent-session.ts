@@ -133,6 +133,32 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
       peer.conn.setMetadata(metainfo.infoBuffer)
       peer.onMetadata()
     }
+    void this.adoptExistingData()
+  }
+
+  /**
+   * Pieces whose bytes are on disk but not in the journal (data placed before the torrent was
+   * added, or written in the second before a crash) are hashed in the background and adopted
+   * when they match, so they are not fetched again. Start-up does not wait for this.
+   */
+  private async adoptExistingData (): Promise<void> {
+    const store = this.store
+    if (store === undefined) return
+    let adopted = 0
+    for (let piece = 0; piece < this.pieceCount; piece++) {
+      if (this.state === 'stopped') return
+      if (store.hasPiece(piece)) continue
+      const ok = await store.adoptExisting(piece).catch(() => false)
+      if (ok && this.pickerInstance !== undefined) {
+        adopted++
+        this.assembly?.drop(piece)
+        this.pickerInstance.onPieceVerified(piece)
+        for (const peer of this.peers.values()) peer.announceHave(piece)
+        this.wakeReaders()
+      }
+    }
+    if (adopted > 0) this.log.info({ adopted }, 'adopted pieces already on disk')
+    this.checkCompletion()
   }
 
   // ---- Torrent (public view) ----
@@ -270,7 +296,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
         this.blame(contributors, piece)
       } else {
         this.error = (err as Error).message
-        this.log.error({ err, piece, infoHash: this.infoHash }, err instanceof DiskFullError ? 'disk full: piece not stored' : 'storing piece failed')
+        this.log.error({ err, piece }, err instanceof DiskFullError ? 'disk full: piece not stored' : 'storing piece failed')
       }
       for (const peer of this.peers.values()) peer.fill()
       return
@@ -280,9 +306,15 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     for (const peer of this.peers.values()) peer.announceHave(piece)
     this.emit('verified', piece)
     this.wakeReaders()
+    this.checkCompletion()
+  }
+
+  private checkCompletion (): void {
+    const store = this.store
+    if (store === undefined) return
     if (this.state === 'downloading' && this.isComplete()) {
       this.state = 'seeding'
-      this.log.info({ infoHash: this.infoHash, name: this.name }, 'download complete, seeding')
+      this.log.info({ name: this.name }, 'download complete, seeding')
       void store.flush().catch(err => this.log.warn({ err }, 'flush after completion failed'))
       this.emit('complete')
       for (const peer of this.peers.values()) peer.updateInterest()
@@ -293,13 +325,13 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     for (const peerId of contributors) {
       const strikes = (this.strikes.get(peerId) ?? 0) + (contributors.size === 1 ? 2 : 1)
       this.strikes.set(peerId, strikes)
-      this.log.warn({ infoHash: this.infoHash, piece, peerId, strikes }, 'piece failed its hash check')
+      this.log.warn({ piece, peerId, strikes }, 'piece failed its hash check')
       if (strikes < BAN_STRIKES) continue
       for (const peer of this.peers.values()) {
         if (peer.peerId !== peerId) continue
         this.banned.add(peerId)
         this.banned.add(peer.address)
-        this.log.warn({ infoHash: this.infoHash, peer: peer.address, peerId }, 'banned peer for sending corrupt data')
+        this.log.warn({ peer: peer.address, peerId }, 'banned peer for sending corrupt data')
         this.emit('ban', peerId, peer.address)
         peer.conn.close('banned for sending corrupt data')
       }
@@ -307,7 +339,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   }
 
   private onPieceLost (piece: number): void {
-    this.log.warn({ infoHash: this.infoHash, piece }, 'stored piece failed its re-check; fetching it again')
+    this.log.warn({ piece }, 'stored piece failed its re-check; fetching it again')
     this.pickerInstance?.onPieceFailed(piece)
     if (this.state === 'seeding') this.state = 'downloading'
     for (const peer of this.peers.values()) { peer.updateInterest(); peer.fill() }

@@ -13,9 +13,9 @@ import { RateMeter } from './rate-meter.js'
 
 export const BLOCK_LENGTH = 16 * 1024
 /** Seconds of transfer the pipeline should cover, so a fast peer never waits on our next request. */
-const PIPELINE_SECONDS = 1.5
+const PIPELINE_SECONDS = 1
 const MIN_PIPELINE = 4
-const MAX_PIPELINE = 384
+const MAX_PIPELINE = 160
 const HANDSHAKE_TIMEOUT_MS = 15_000
 
 export interface Handshake { infoHash: string, peerId: string, extended: boolean, fast: boolean }

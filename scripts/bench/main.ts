@@ -1,0 +1,103 @@
+/**
+ * `npm run bench`: Reel against webtorrent on loopback, sections run in order
+ * (download, first byte; streaming and HLS are meant to join as modules that
+ * return a `SectionReport`). Flags: --quick (64 MiB, 1 run), --runs N,
+ * --size-mib N, --only a,b, --json FILE, --verbose, --daemon-entry FILE (run
+ * that file as the daemon, e.g. scripts/bench/stand-in-daemon.mjs, to check
+ * the bench itself before Reel exists). Every child process is
+ * stopped and the work folder removed at the end, on error and on Ctrl-C.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { CleanupScope } from '../../test/helpers/scope.js'
+import { createContext, errorMessage, type BenchContext, type BenchOptions } from './context.js'
+import { runDownloadBench } from './download.js'
+import { runFirstByteBench } from './first-byte.js'
+import { renderSection, type SectionReport } from './report.js'
+
+const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionReport>> = {
+  download: runDownloadBench,
+  'first-byte': runFirstByteBench,
+}
+
+function options(): { bench: BenchOptions, only: string[], json: string | undefined } {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      runs: { type: 'string' },
+      'size-mib': { type: 'string' },
+      only: { type: 'string' },
+      json: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      'daemon-entry': { type: 'string' },
+    },
+  })
+  const quick = values.quick ?? false
+  const runs = Number(values.runs ?? (quick ? 1 : 3))
+  const downloadMiB = Number(values['size-mib'] ?? (quick ? 64 : 256))
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be a positive integer')
+  if (!Number.isInteger(downloadMiB) || downloadMiB < 1) throw new Error('--size-mib must be a positive integer')
+  const only = values.only === undefined ? Object.keys(SECTIONS) : values.only.split(',').map(s => s.trim())
+  for (const s of only) if (!(s in SECTIONS)) throw new Error(`unknown section ${s}; known: ${Object.keys(SECTIONS).join(', ')}`)
+  return {
+    bench: {
+      quick,
+      runs,
+      downloadMiB,
+      firstByteMiB: quick ? 16 : 64,
+      downloadTimeoutMs: Math.max(60_000, downloadMiB * 1000),
+      verbose: values.verbose ?? false,
+      daemonEntry: values['daemon-entry'],
+    },
+    only,
+    json: values.json,
+  }
+}
+
+async function main(): Promise<number> {
+  const { bench, only, json } = options()
+  const scope = new CleanupScope()
+  let interrupted = false
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) return
+    interrupted = true
+    process.stderr.write(`\n${signal}: stopping peers and removing temp files\n`)
+    scope.close().finally(() => process.exit(130))
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+
+  const workDir = await mkdtemp(join(tmpdir(), 'reel-bench-'))
+  scope.teardown(() => rm(workDir, { recursive: true, force: true }))
+  const ctx = createContext(bench, workDir, scope)
+  const reports: SectionReport[] = []
+  let failed = false
+  try {
+    ctx.log(`work dir ${workDir}; Reel: ${ctx.reelUnavailable === undefined ? (bench.daemonEntry ?? 'dist/src/cli/main.js') : `not available (${ctx.reelUnavailable})`}`)
+    for (const name of only) {
+      const section = SECTIONS[name]
+      if (section === undefined) continue
+      try {
+        const report = await section(ctx)
+        reports.push(report)
+        process.stdout.write(renderSection(report) + '\n\n')
+      } catch (err) {
+        failed = true
+        process.stdout.write(`# ${name}\n\nsection failed: ${errorMessage(err)}\n\n`)
+      }
+    }
+    if (json !== undefined) {
+      await writeFile(json, JSON.stringify({ options: bench, sections: reports.map(r => ({ name: r.name, checks: r.checks, data: r.data })) }, null, 2))
+    }
+  } finally {
+    await scope.close()
+  }
+  return failed ? 1 : 0
+}
+
+main().then(code => process.exit(code), (err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
+  process.exit(1)
+})
