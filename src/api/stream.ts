@@ -1,0 +1,93 @@
+/**
+ * `GET|HEAD /stream/:infoHash/:fileIndex`: a torrent file over HTTP with RFC 9110 Range
+ * semantics, streamed as its pieces arrive. A malformed Range header is ignored (200, whole
+ * file); ranges that all miss the file get 416 with `Content-Range: bytes *\/length`; with
+ * several ranges the first satisfiable one is sent as a single-part 206. HEAD answers the
+ * headers GET would send (Range included) without creating a reader, so it starts no download.
+ * If-Range against our ETag is honoured. A client that disconnects closes the reader.
+ */
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import { AbortedError, FileNotFoundError, MetadataPendingError, RangeNotSatisfiableError, TorrentNotFoundError } from '../errors.js'
+import type { Engine, Torrent } from '../engine/types.js'
+import { contentRange, createFileStream, decideRange, mediaTypeFor, type RangeDecision } from '../stream/index.js'
+import { parseFileIndex, parseInfoHash, type FileParams } from './params.js'
+
+export const DEFAULT_METADATA_TIMEOUT_MS = 30_000
+
+export interface StreamRoutesInit {
+  engine: Engine
+  /** How long a request for a magnet without metadata waits for it; default 30 s. */
+  metadataTimeoutMs?: number
+  /** Bytes each stream claims ahead of its read position; see createFileStream. */
+  readahead?: number
+}
+
+export function streamRoutes (init: StreamRoutesInit): FastifyPluginAsync {
+  const { engine } = init
+  const metadataTimeoutMs = init.metadataTimeoutMs ?? DEFAULT_METADATA_TIMEOUT_MS
+
+  return async app => {
+    app.route<{ Params: FileParams }>({
+      method: ['GET', 'HEAD'],
+      url: '/stream/:infoHash/:fileIndex',
+      handler: async (request, reply) => {
+        const infoHash = parseInfoHash(request.params.infoHash)
+        const fileIndex = parseFileIndex(request.params.fileIndex)
+        const torrent = engine.get(infoHash)
+        if (torrent === undefined) throw new TorrentNotFoundError(`no torrent ${infoHash} on this box; add it with POST /api/torrents`)
+        const signal = abortOnDisconnect(reply)
+        if (!torrent.hasMetadata) await waitForMetadata(torrent, metadataTimeoutMs, signal)
+
+        const file = torrent.files()[fileIndex]
+        if (file === undefined) throw new FileNotFoundError(`torrent ${infoHash} has no file ${fileIndex}; it has ${torrent.files().length}`)
+
+        const etag = `"${infoHash}-${fileIndex}"`
+        const decision = honourIfRange(decideRange(request.headers.range, file.length), request.headers['if-range'], etag)
+        reply.header('accept-ranges', 'bytes').header('content-type', mediaTypeFor(file.path)).header('etag', etag)
+        if (decision.type === 'unsatisfiable') {
+          throw new RangeNotSatisfiableError(`Range "${request.headers.range ?? ''}" lies outside file ${fileIndex} (${file.length} bytes)`, file.length)
+        }
+
+        const [start, end] = decision.type === 'partial' ? [decision.start, decision.end] : [0, file.length - 1]
+        if (decision.type === 'partial') reply.code(206).header('content-range', contentRange(start, end, file.length))
+        reply.header('content-length', String(end - start + 1))
+        if (request.method === 'HEAD' || end < start) return await reply.send()
+
+        const body = createFileStream(torrent, fileIndex, start, end, { signal, readahead: init.readahead })
+        return await reply.send(body)
+      }
+    })
+  }
+}
+
+/** A Range is only honoured when If-Range (if present) names our current ETag. */
+function honourIfRange (decision: RangeDecision, ifRange: string | string[] | undefined, etag: string): RangeDecision {
+  if (decision.type === 'full' || ifRange === undefined || String(ifRange).trim() === etag) return decision
+  return { type: 'full' }
+}
+
+/** A signal that fires when the client goes away before the response is complete. */
+function abortOnDisconnect (reply: FastifyReply): AbortSignal {
+  const controller = new AbortController()
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new AbortedError('the client disconnected'))
+  })
+  return controller.signal
+}
+
+async function waitForMetadata (torrent: Torrent, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const timeout = new AbortController()
+  const timer = setTimeout(() => { timeout.abort(new AbortedError('metadata wait timed out')) }, timeoutMs)
+  try {
+    await torrent.whenMetadata({ signal: AbortSignal.any([signal, timeout.signal]) })
+  } catch (err) {
+    if (timeout.signal.aborted && !signal.aborted) {
+      throw new MetadataPendingError(
+        `the file list of ${torrent.infoHash} has not arrived from peers within ${Math.round(timeoutMs / 1000)} s; ` +
+        `retry once GET /api/torrents/${torrent.infoHash} shows hasMetadata: true`, { cause: err })
+    }
+    throw err
+  } finally {
+    clearTimeout(timer)
+  }
+}

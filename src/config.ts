@@ -1,0 +1,259 @@
+/**
+ * The daemon's typed configuration. Sources, strongest first: command-line flags, the JSON
+ * config file (`--config FILE`), `REEL_*` environment variables, built-in defaults.
+ * `resolveConfig` is pure (argv, env and file reading are passed in); every bad key or value
+ * becomes a ConfigError that names the key, its source and the form it expects.
+ */
+import { parseArgs } from 'node:util'
+import { ConfigError } from './errors.js'
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface ReelConfig {
+  /** Root of the daemon's state: torrent data, resume state, caches. */
+  dataDir: string
+  http: { host: string, port: number }
+  torrent: {
+    host: string
+    port: number
+    dht: boolean
+    lsd: boolean
+    upnp: boolean
+    maxConnections: number
+    maxConnectionsPerTorrent: number
+  }
+  /** Bytes per second; 0 means unlimited. */
+  limits: { uploadRate: number, downloadRate: number }
+  log: { level: LogLevel }
+}
+
+export interface ResolveConfigInput {
+  /** Daemon flags only (no command name), e.g. `['--port', '0', '--no-dht']`. */
+  argv: readonly string[]
+  env: Readonly<Record<string, string | undefined>>
+  /** Reads the config file named by `--config`; only called when the flag is given. */
+  readFile: (path: string) => string
+  /** Whether the process runs as root (picks the default data dir); read from the process when absent. */
+  isRoot?: boolean
+  /** Replaces the built-in defaults (`reel demo` has its own data dir and a free peer port). */
+  defaults?: ReelConfig
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+type Kind = 'port' | 'count' | 'rate' | 'bool' | 'text' | 'level'
+
+interface Field {
+  /** Dotted key in the config file and in error messages. */
+  key: string
+  kind: Kind
+  env?: string
+  /** Flag taking a value (`--port N`). */
+  flag?: string
+  /** Flag that turns a boolean off (`--no-dht`). */
+  offFlag?: string
+}
+
+const FIELDS: readonly Field[] = [
+  { key: 'dataDir', kind: 'text', env: 'REEL_DATA_DIR', flag: 'data-dir' },
+  { key: 'http.host', kind: 'text', env: 'REEL_HTTP_HOST', flag: 'host' },
+  { key: 'http.port', kind: 'port', env: 'REEL_HTTP_PORT', flag: 'port' },
+  { key: 'torrent.host', kind: 'text', env: 'REEL_TORRENT_HOST' },
+  { key: 'torrent.port', kind: 'port', env: 'REEL_TORRENT_PORT', flag: 'torrent-port' },
+  { key: 'torrent.dht', kind: 'bool', env: 'REEL_DHT', offFlag: 'no-dht' },
+  { key: 'torrent.lsd', kind: 'bool', env: 'REEL_LSD', offFlag: 'no-lsd' },
+  { key: 'torrent.upnp', kind: 'bool', env: 'REEL_UPNP', offFlag: 'no-upnp' },
+  { key: 'torrent.maxConnections', kind: 'count', env: 'REEL_MAX_CONNECTIONS' },
+  { key: 'torrent.maxConnectionsPerTorrent', kind: 'count', env: 'REEL_MAX_CONNECTIONS_PER_TORRENT' },
+  { key: 'limits.uploadRate', kind: 'rate', env: 'REEL_UPLOAD_RATE' },
+  { key: 'limits.downloadRate', kind: 'rate', env: 'REEL_DOWNLOAD_RATE' },
+  { key: 'log.level', kind: 'level', env: 'REEL_LOG_LEVEL', flag: 'log-level' }
+]
+
+const EXPECTED: Record<Kind, string> = {
+  port: 'an integer from 0 to 65535 (0 picks a free port)',
+  count: 'a positive integer',
+  rate: 'a whole number of bytes per second, 0 for unlimited',
+  bool: 'true or false (env: 1/0, true/false, yes/no, on/off)',
+  text: 'a non-empty string',
+  level: `one of ${LOG_LEVELS.join(', ')}`
+}
+
+/** The data dir when nothing sets one: `/var/lib/reel` for root, else under the user's home. */
+export function defaultDataDir (env: ResolveConfigInput['env'], isRoot: boolean): string {
+  if (isRoot) return '/var/lib/reel'
+  const home = env.HOME
+  return home === undefined || home === '' ? '/var/lib/reel' : `${home.replace(/\/+$/, '')}/.local/share/reel`
+}
+
+/** Built-in defaults. */
+export function defaultConfig (env: ResolveConfigInput['env'] = {}, isRoot = true): ReelConfig {
+  return {
+    dataDir: defaultDataDir(env, isRoot),
+    http: { host: '127.0.0.1', port: 8080 },
+    torrent: {
+      host: '0.0.0.0',
+      port: 6881,
+      dht: true,
+      lsd: true,
+      upnp: true,
+      maxConnections: 200,
+      maxConnectionsPerTorrent: 60
+    },
+    limits: { uploadRate: 0, downloadRate: 0 },
+    log: { level: 'info' }
+  }
+}
+
+/** Resolves flags > config file > env > defaults into one validated config. Throws ConfigError. */
+export function resolveConfig (input: ResolveConfigInput): ReelConfig {
+  const isRoot = input.isRoot ?? (typeof process.getuid === 'function' && process.getuid() === 0)
+  const config = structuredClone(input.defaults ?? defaultConfig(input.env, isRoot))
+  const flags = parseDaemonFlags(input.argv)
+
+  for (const field of FIELDS) {
+    const raw = field.env === undefined ? undefined : input.env[field.env]
+    if (raw !== undefined && raw !== '') setKey(config, field.key, parseText(field, raw, `environment variable ${field.env}`))
+  }
+
+  const file = flags.config ?? nonEmpty(input.env.REEL_CONFIG)
+  if (file !== undefined) applyFile(config, file, input.readFile)
+
+  for (const field of FIELDS) {
+    if (field.flag !== undefined) {
+      const raw = flags.values[field.flag]
+      if (raw !== undefined) setKey(config, field.key, parseText(field, raw, `flag --${field.flag}`))
+    }
+    if (field.offFlag !== undefined && flags.off.has(field.offFlag)) setKey(config, field.key, false)
+  }
+  return config
+}
+
+interface DaemonFlags { config?: string, values: Record<string, string>, off: Set<string> }
+
+/** The flags `reel daemon` (and `reel demo`) accept, in `--name value` or `--name=value` form. */
+export const DAEMON_FLAGS = ['config', ...FIELDS.flatMap(f => [f.flag, f.offFlag].filter((x): x is string => x !== undefined))]
+
+function parseDaemonFlags (argv: readonly string[]): DaemonFlags {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { config: { type: 'string' } }
+  for (const field of FIELDS) {
+    if (field.flag !== undefined) options[field.flag] = { type: 'string' }
+    if (field.offFlag !== undefined) options[field.offFlag] = { type: 'boolean' }
+  }
+  let parsed
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false })
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}. Known flags: ${DAEMON_FLAGS.map(f => '--' + f).join(' ')}`, { cause: err })
+  }
+  const values: Record<string, string> = {}
+  const off = new Set<string>()
+  let config: string | undefined
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (name === 'config' && typeof value === 'string') config = value
+    else if (typeof value === 'string') values[name] = value
+    else if (value === true) off.add(name)
+  }
+  return config === undefined ? { values, off } : { config, values, off }
+}
+
+function applyFile (config: ReelConfig, path: string, readFile: (path: string) => string): void {
+  let text: string
+  try {
+    text = readFile(path)
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`, { cause: err })
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(err as Error).message}`, { cause: err })
+  }
+  if (!isPlainObject(json)) throw new ConfigError(`config file ${path} must hold a JSON object, like {"http": {"port": 8080}}`)
+  walk(json, '')
+
+  function walk (node: Record<string, unknown>, prefix: string): void {
+    for (const [name, value] of Object.entries(node)) {
+      const key = prefix + name
+      const field = FIELDS.find(f => f.key === key)
+      if (field !== undefined) {
+        setKey(config, key, parseJson(field, value, `config file ${path}`))
+      } else if (FIELDS.some(f => f.key.startsWith(key + '.'))) {
+        if (!isPlainObject(value)) throw new ConfigError(`"${key}" in config file ${path} must be an object with keys ${childKeys(key)}`)
+        walk(value, key + '.')
+      } else {
+        throw new ConfigError(`unknown key "${key}" in config file ${path}; known keys: ${FIELDS.map(f => f.key).join(', ')}`)
+      }
+    }
+  }
+}
+
+function childKeys (prefix: string): string {
+  return FIELDS.filter(f => f.key.startsWith(prefix + '.')).map(f => f.key.slice(prefix.length + 1)).join(', ')
+}
+
+type Value = string | number | boolean
+
+function parseText (field: Field, raw: string, source: string): Value {
+  const text = raw.trim()
+  switch (field.kind) {
+    case 'bool': {
+      const lower = text.toLowerCase()
+      if (['1', 'true', 'yes', 'on'].includes(lower)) return true
+      if (['0', 'false', 'no', 'off'].includes(lower)) return false
+      throw bad(field, raw, source)
+    }
+    case 'port': case 'count': case 'rate':
+      if (!/^\d+$/.test(text)) throw bad(field, raw, source)
+      return checkNumber(field, Number(text), raw, source)
+    case 'text': case 'level':
+      return checkString(field, text, raw, source)
+  }
+}
+
+function parseJson (field: Field, value: unknown, source: string): Value {
+  switch (field.kind) {
+    case 'bool':
+      if (typeof value !== 'boolean') throw bad(field, value, source)
+      return value
+    case 'port': case 'count': case 'rate':
+      if (typeof value !== 'number') throw bad(field, value, source)
+      return checkNumber(field, value, value, source)
+    case 'text': case 'level':
+      if (typeof value !== 'string') throw bad(field, value, source)
+      return checkString(field, value, value, source)
+  }
+}
+
+function checkNumber (field: Field, n: number, raw: unknown, source: string): number {
+  const ok = Number.isSafeInteger(n) && n >= 0 &&
+    (field.kind !== 'port' || n <= 65535) && (field.kind !== 'count' || n >= 1)
+  if (!ok) throw bad(field, raw, source)
+  return n
+}
+
+function checkString (field: Field, text: string, raw: unknown, source: string): string {
+  if (text === '') throw bad(field, raw, source)
+  if (field.kind === 'level' && !(LOG_LEVELS as readonly string[]).includes(text)) throw bad(field, raw, source)
+  return text
+}
+
+function bad (field: Field, raw: unknown, source: string): ConfigError {
+  return new ConfigError(`"${field.key}" from ${source} must be ${EXPECTED[field.kind]}; got ${JSON.stringify(raw)}`)
+}
+
+function setKey (config: ReelConfig, key: string, value: Value): void {
+  const parts = key.split('.')
+  let node = config as unknown as Record<string, unknown>
+  for (const part of parts.slice(0, -1)) node = node[part] as Record<string, unknown>
+  node[parts[parts.length - 1] as string] = value
+}
+
+function isPlainObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function nonEmpty (value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value
+}
