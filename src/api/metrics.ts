@@ -66,7 +66,20 @@ export function metricsText (engine: Engine): string {
       { labels: { infoHash: s.infoHash, source: 'webseed' }, value: s.bytesFromWebSeeds }
     ])
   })
+  families.push(...processFamilies())
   return renderMetrics(families)
+}
+
+/** The daemon's own memory, so a box's RAM budget can be watched like everything else. */
+function processFamilies (): MetricFamily[] {
+  const memory = process.memoryUsage()
+  const gauge = (name: string, help: string, value: number): MetricFamily => ({ name, help, type: 'gauge', samples: [{ value }] })
+  return [
+    gauge('process_resident_memory_bytes', 'Resident set size of the daemon, bytes.', memory.rss),
+    gauge('nodejs_heap_used_bytes', 'V8 heap in use, bytes.', memory.heapUsed),
+    gauge('nodejs_external_memory_bytes', 'Memory held outside the V8 heap (buffers), bytes.', memory.external),
+    gauge('nodejs_array_buffers_bytes', 'Memory held by ArrayBuffers and Buffers, bytes.', memory.arrayBuffers)
+  ]
 }
 
 export function metricsRoutes (init: { engine: Engine }): FastifyPluginAsync {

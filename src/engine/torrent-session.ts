@@ -290,6 +290,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     try {
       await store.putPiece(piece, data)
     } catch (err) {
+      this.assembly?.release(data)
       picker.onPieceFailed(piece)
       if (err instanceof PieceHashMismatchError) {
         this.hashFailures++
@@ -301,6 +302,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
       for (const peer of this.peers.values()) peer.fill()
       return
     }
+    this.assembly?.release(data)
     if (this.error !== undefined) this.error = undefined
     picker.onPieceVerified(piece)
     for (const peer of this.peers.values()) peer.announceHave(piece)

@@ -75,6 +75,12 @@ declare module 'bittorrent-protocol' {
     /** Parser internals (not public API) that GuardedWire hooks to validate message framing. */
     _onMessageLength (buffer: Uint8Array): void
     _onMessage (buffer: Uint8Array): void
+    _write (data: Uint8Array, cb: (err: Error | null) => void): void
+    _buffer: Uint8Array[]
+    _bufferSize: number
+    _parserSize: number
+    _parser: (buffer: Uint8Array) => void
+    _encryptor: { decrypt (data: Uint8Array): Uint8Array } | null
   }
 }
 
