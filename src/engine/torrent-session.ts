@@ -16,6 +16,7 @@ import type { PeerHost, PeerSession } from './peer-session.js'
 import { BASE_PRIORITY, RangeReaders } from './range-readers.js'
 import type { TokenBucket } from './token-bucket.js'
 import type { ByteRangeReader, Torrent, TorrentFileInfo, TorrentState, TorrentStats } from './types.js'
+import { torrentStats } from './torrent-stats.js'
 
 /** Hash failures a peer may cause (2 when it alone sent the piece, 1 when shared) before it is banned. */
 const BAN_STRIKES = 4
@@ -191,57 +192,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   }
 
   stats (): TorrentStats {
-    const metainfo = this.metainfo
-    const store = this.store
-    let wantedBytes = 0
-    let verifiedWanted = 0
-    const files = (metainfo?.files ?? []).map(file => {
-      const verifiedBytes = store === undefined ? 0 : this.verifiedBytesIn(file.offset, file.length)
-      const wanted = this.wantedFiles === undefined || this.wantedFiles.has(file.index)
-      if (wanted) { wantedBytes += file.length; verifiedWanted += verifiedBytes }
-      return { ...file, verifiedBytes, progress: file.length === 0 ? 1 : verifiedBytes / file.length, wanted }
-    })
-    let seeds = 0
-    for (const peer of this.peers.values()) if (peer.isSeed) seeds++
-    const stats: TorrentStats = {
-      infoHash: this.infoHash,
-      name: this.name,
-      state: this.state,
-      length: metainfo?.length ?? 0,
-      pieceLength: metainfo?.pieceLength ?? 0,
-      pieceCount: metainfo?.pieceCount ?? 0,
-      verifiedPieces: store?.verifiedCount() ?? 0,
-      progress: wantedBytes === 0 ? (metainfo === undefined ? 0 : 1) : verifiedWanted / wantedBytes,
-      downloadRate: this.downloadMeter.rate(),
-      uploadRate: this.uploadMeter.rate(),
-      downloadedBytes: this.downloadMeter.total,
-      uploadedBytes: this.uploadMeter.total,
-      bytesFromPeers: this.downloadMeter.total,
-      bytesFromWebSeeds: 0,
-      hashFailures: this.hashFailures,
-      peers: this.peers.size,
-      seeds,
-      bannedPeers: this.banned.size,
-      files
-    }
-    if (this.error !== undefined) stats.error = this.error
-    return stats
-  }
-
-  private verifiedBytesIn (offset: number, length: number): number {
-    const metainfo = this.metainfo
-    const store = this.store
-    if (metainfo === undefined || store === undefined || length === 0) return 0
-    let bytes = 0
-    const first = Math.floor(offset / metainfo.pieceLength)
-    const last = Math.floor((offset + length - 1) / metainfo.pieceLength)
-    for (let piece = first; piece <= last; piece++) {
-      if (!store.hasPiece(piece)) continue
-      const start = Math.max(offset, piece * metainfo.pieceLength)
-      const end = Math.min(offset + length, piece * metainfo.pieceLength + this.pieceSize(piece))
-      bytes += end - start
-    }
-    return bytes
+    return torrentStats(this, this.wantedFiles)
   }
 
   // ---- PeerHost ----

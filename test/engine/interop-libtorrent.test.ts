@@ -1,11 +1,9 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { cp, readFile } from 'node:fs/promises'
-import { createEngine } from '../../src/engine/index.js'
-import { createLogger, silentLogger } from '../../src/log.js'
-import { createWriteStream } from 'node:fs'
 import { makeTorrentFixture, startTracker, tempDir } from '../helpers/fixtures.js'
 import { startLibtorrentPeer } from '../helpers/libtorrent.js'
+import { startTestEngine, untilComplete } from '../helpers/engine.js'
 
 t.test('engine downloads a multi-file torrent from two libtorrent seeders via a tracker', async t => {
   const tracker = await startTracker(t)
@@ -15,19 +13,10 @@ t.test('engine downloads a multi-file torrent from two libtorrent seeders via a 
   })
   await startLibtorrentPeer(t, { torrentPath: fixture.torrentPath, save: fixture.dir, mode: 'seed', name: 'lt-seed-1' })
   await startLibtorrentPeer(t, { torrentPath: fixture.torrentPath, save: fixture.dir, mode: 'seed', name: 'lt-seed-2' })
-  const dataDir = await tempDir(t)
-  const engine = createEngine({
-    dataDir, torrentPort: 0, torrentHost: '127.0.0.1', dht: false, lsd: false, upnp: false,
-    maxConnections: 50, maxConnectionsPerTorrent: 20, uploadRateLimit: 0, downloadRateLimit: 0, log: silentLogger(), seed: 3
-  })
-  await engine.start()
-  t.teardown(() => engine.stop())
+  const engine = await startTestEngine(t)
+  const dataDir = engine.dataDir
   const torrent = await engine.add({ torrentFile: fixture.torrentFile })
-  const started = Date.now()
-  while (torrent.stats().progress < 1) {
-    if (Date.now() - started > 60_000) throw new Error(`stuck at ${JSON.stringify(torrent.stats())}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
+  await untilComplete(torrent)
   for (const file of fixture.files) {
     const got = await readFile(join(dataDir, 'data', fixture.infoHash, 'Film', file.path))
     t.ok(got.equals(fixture.expectedBytes(fixture.files.indexOf(file), 0, file.length)), `${file.path} is byte-identical`)
@@ -43,14 +32,9 @@ t.test('a libtorrent leecher downloads a torrent seeded only by the engine', asy
   })
   const dataDir = await tempDir(t)
   await cp(fixture.dir, join(dataDir, 'data', fixture.infoHash), { recursive: true })
-  const engine = createEngine({
-    dataDir, torrentPort: 0, torrentHost: '127.0.0.1', dht: false, lsd: false, upnp: false,
-    maxConnections: 50, maxConnectionsPerTorrent: 20, uploadRateLimit: 0, downloadRateLimit: 0, log: silentLogger(), seed: 4
-  })
-  await engine.start()
-  t.teardown(() => engine.stop())
+  const engine = await startTestEngine(t, { dataDir })
   const torrent = await engine.add({ torrentFile: fixture.torrentFile })
-  while (torrent.stats().progress < 1) await new Promise(resolve => setTimeout(resolve, 50))
+  await untilComplete(torrent)
   const save = await tempDir(t)
   const leecher = await startLibtorrentPeer(t, { torrentPath: fixture.torrentPath, save, mode: 'leech', name: 'lt-leech' })
   await leecher.waitFinished({ timeoutMs: 60_000 })
@@ -61,29 +45,12 @@ t.test('a libtorrent leecher downloads a torrent seeded only by the engine', asy
   t.ok(torrent.stats().uploadedBytes >= fixture.totalLength, 'every byte came from the engine')
 })
 
-function newEngine (dataDir: string, seed: number): ReturnType<typeof createEngine> {
-  return createEngine({
-    dataDir, torrentPort: 0, torrentHost: '127.0.0.1', dht: false, lsd: false, upnp: false,
-    maxConnections: 50, maxConnectionsPerTorrent: 20, uploadRateLimit: 0, downloadRateLimit: 0, log: process.env.DBG ? createLogger({ level: 'debug', destination: createWriteStream('/tmp/engine-debug.log') }) : silentLogger(), seed
-  })
-}
-
-async function untilComplete (torrent: { stats (): { progress: number } }, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now()
-  while (torrent.stats().progress < 1) {
-    if (Date.now() - started > timeoutMs) throw new Error(`stuck at ${JSON.stringify(torrent.stats())}`)
-    await new Promise(resolve => setTimeout(resolve, 50))
-  }
-}
-
 t.test('a magnet link is fetched from a libtorrent seeder (ut_metadata) and downloaded', async t => {
   const tracker = await startTracker(t)
   const fixture = await makeTorrentFixture(t, { name: 'Magnet', pieceLength: 32 * 1024, announce: [tracker.announceUrl], files: [{ path: 'm.bin', length: 1_500_000 }, { path: 'n.bin', length: 3 }] })
   await startLibtorrentPeer(t, { torrentPath: fixture.torrentPath, save: fixture.dir, mode: 'seed' })
   const dataDir = await tempDir(t)
-  const engine = newEngine(dataDir, 5)
-  await engine.start()
-  t.teardown(() => engine.stop())
+  const engine = await startTestEngine(t, { dataDir })
   const torrent = await engine.add({ magnet: fixture.magnet })
   await torrent.whenMetadata()
   t.equal(torrent.name, 'Magnet')
@@ -101,9 +68,7 @@ t.test('a peer sending corrupt pieces is banned and the download completes from 
   await cp(fixture.dir, liarDir, { recursive: true })
   await startLibtorrentPeer(t, { torrentPath: fixture.torrentPath, save: liarDir, mode: 'seed', corrupt: true, name: 'lt-liar' })
   const dataDir = await tempDir(t)
-  const engine = newEngine(dataDir, 6)
-  await engine.start()
-  t.teardown(() => engine.stop())
+  const engine = await startTestEngine(t, { dataDir })
   const torrent = await engine.add({ torrentFile: fixture.torrentFile })
   const started = Date.now()
   while (torrent.stats().bannedPeers === 0) {

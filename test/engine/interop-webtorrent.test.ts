@@ -1,9 +1,8 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { readFile } from 'node:fs/promises'
-import { createEngine } from '../../src/engine/index.js'
-import { silentLogger } from '../../src/log.js'
-import { makeTorrentFixture, startTracker, tempDir } from '../helpers/fixtures.js'
+import { makeTorrentFixture, startTracker } from '../helpers/fixtures.js'
+import { startTestEngine, untilComplete } from '../helpers/engine.js'
 import { startWebtorrentPeer } from '../helpers/webtorrent.js'
 
 t.test('engine downloads a multi-file torrent from two webtorrent seeders byte-identical', async t => {
@@ -14,19 +13,10 @@ t.test('engine downloads a multi-file torrent from two webtorrent seeders byte-i
   })
   await startWebtorrentPeer(t, { torrentPath: fixture.torrentPath, save: fixture.dir, mode: 'seed', name: 'wt-seed-1' })
   await startWebtorrentPeer(t, { torrentPath: fixture.torrentPath, save: fixture.dir, mode: 'seed', name: 'wt-seed-2' })
-  const dataDir = await tempDir(t)
-  const engine = createEngine({
-    dataDir, torrentPort: 0, torrentHost: '127.0.0.1', dht: false, lsd: false, upnp: false,
-    maxConnections: 50, maxConnectionsPerTorrent: 20, uploadRateLimit: 0, downloadRateLimit: 0, log: silentLogger(), seed: 7
-  })
-  await engine.start()
-  t.teardown(() => engine.stop())
+  const engine = await startTestEngine(t)
+  const dataDir = engine.dataDir
   const torrent = await engine.add({ torrentFile: fixture.torrentFile })
-  const started = Date.now()
-  while (torrent.stats().progress < 1) {
-    if (Date.now() - started > 60_000) throw new Error(`stuck at ${JSON.stringify(torrent.stats())}`)
-    await new Promise(resolve => setTimeout(resolve, 100))
-  }
+  await untilComplete(torrent)
   for (const [index, file] of fixture.files.entries()) {
     const got = await readFile(join(dataDir, 'data', fixture.infoHash, 'WebFilm', file.path))
     t.ok(got.equals(fixture.expectedBytes(index, 0, file.length)), `${file.path} is byte-identical`)

@@ -5,29 +5,19 @@
 import t from 'tap'
 import { cp } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createEngine } from '../../src/engine/index.js'
-import { silentLogger } from '../../src/log.js'
 import { makeTorrentFixture, startTracker, tempDir } from '../helpers/fixtures.js'
 import { startLibtorrentPeer } from '../helpers/libtorrent.js'
+import { startTestEngine, untilComplete } from '../helpers/engine.js'
 
 const LIMIT = 256 * 1024
 const BLOCK = 16 * 1024
-
-function engineWith (dataDir: string, limits: { up: number, down: number }): ReturnType<typeof createEngine> {
-  return createEngine({
-    dataDir, torrentPort: 0, torrentHost: '127.0.0.1', dht: false, lsd: false, upnp: false,
-    maxConnections: 50, maxConnectionsPerTorrent: 20, uploadRateLimit: limits.up, downloadRateLimit: limits.down, log: silentLogger(), seed: 9
-  })
-}
 
 t.test('the download limit caps what the engine takes from unthrottled seeders', async t => {
   const tracker = await startTracker(t)
   const fixture = await makeTorrentFixture(t, { name: 'Limited', pieceLength: 64 * 1024, announce: [tracker.announceUrl], files: [{ path: 'l.bin', length: 4_000_000 }] })
   await startLibtorrentPeer(t, { torrentPath: fixture.torrentPath, save: fixture.dir, mode: 'seed' })
   await startLibtorrentPeer(t, { torrentPath: fixture.torrentPath, save: fixture.dir, mode: 'seed' })
-  const engine = engineWith(await tempDir(t), { up: 0, down: LIMIT })
-  await engine.start()
-  t.teardown(() => engine.stop())
+  const engine = await startTestEngine(t, { downloadRateLimit: LIMIT })
   const torrent = await engine.add({ torrentFile: fixture.torrentFile })
   const started = Date.now()
   while (torrent.stats().downloadedBytes === 0) await new Promise(resolve => setTimeout(resolve, 20))
@@ -45,11 +35,9 @@ t.test('the upload limit caps what the engine sends to a libtorrent leecher', as
   const fixture = await makeTorrentFixture(t, { name: 'Capped', pieceLength: 64 * 1024, announce: [tracker.announceUrl], files: [{ path: 'c.bin', length: 4_000_000 }] })
   const dataDir = await tempDir(t)
   await cp(fixture.dir, join(dataDir, 'data', fixture.infoHash), { recursive: true })
-  const engine = engineWith(dataDir, { up: LIMIT, down: 0 })
-  await engine.start()
-  t.teardown(() => engine.stop())
+  const engine = await startTestEngine(t, { dataDir, uploadRateLimit: LIMIT })
   const torrent = await engine.add({ torrentFile: fixture.torrentFile })
-  while (torrent.stats().progress < 1) await new Promise(resolve => setTimeout(resolve, 20))
+  await untilComplete(torrent)
   await startLibtorrentPeer(t, { torrentPath: fixture.torrentPath, save: await tempDir(t), mode: 'leech' })
   while (torrent.stats().uploadedBytes === 0) await new Promise(resolve => setTimeout(resolve, 20))
   const started = Date.now()
