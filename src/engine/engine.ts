@@ -28,6 +28,8 @@ export interface EngineInit {
   /** Address the peer listener binds to; '0.0.0.0' on a box, '127.0.0.1' in demo/tests. */
   torrentHost: string
   dht: boolean
+  /** DHT bootstrap nodes ("host:port"); the public routers when absent. */
+  dhtBootstrap?: string[]
   lsd: boolean
   /** Port mapping on the home router; accepted for the CLI contract, no mapping is attempted yet. */
   upnp: boolean
@@ -93,7 +95,7 @@ class TorrentEngine implements Engine {
     this.server = server
     const address = server.address()
     this.port = typeof address === 'object' && address !== null ? address.port : this.init.torrentPort
-    if (this.init.dht) this.dht = startSharedDht(this.port)
+    if (this.init.dht) this.dht = startSharedDht(this.port, this.init.dhtBootstrap)
     this.started = true
     for (const saved of await this.registry.load()) {
       try {

@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process'
 import { tempDir } from './fixtures.js'
 import { JsonLineProcess, type JsonLine } from './json-line-process.js'
 import { repoRoot, tsChildEnv, tsNodeArgs } from './paths.js'
-import { DAEMON_NODE_FLAGS } from '../../src/cli/node-flags.js'
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../../src/cli/node-flags.js'
 import type { Teardown } from './scope.js'
 
 export type ReelEntry = 'source' | 'dist'
@@ -114,7 +114,7 @@ export async function startReelDaemon(scope: Teardown, opts: ReelDaemonOptions =
   const cli = ['daemon', '--data-dir', dataDir, '--port', String(opts.port ?? 0),
     '--torrent-port', String(opts.torrentPort ?? 0), '--no-dht', '--no-lsd', '--no-upnp', ...(opts.extraArgs ?? [])]
   const nodeArgs = [...DAEMON_NODE_FLAGS, ...(isTs ? tsNodeArgs() : [])]
-  const env = isTs ? tsChildEnv(opts.env) : { ...process.env, ...opts.env }
+  const env = isTs ? tsChildEnv({ ...DAEMON_ENV, ...opts.env }) : { ...process.env, ...DAEMON_ENV, ...opts.env }
   const out = new JsonLineProcess({
     name: 'reel',
     command: process.execPath,
