@@ -125,11 +125,17 @@ export class MediaToolError extends ReelError {
   readonly code = 'REEL_ERR_MEDIA_TOOL'
 }
 
+/** A web seed (an HTTP server from the torrent's url-list, BEP 19) failed or answered wrongly; `message` names the URL and what it did. */
+export class WebSeedError extends ReelError {
+  readonly code = 'REEL_ERR_WEB_SEED'
+}
+
 /** Every error class, for the documentation test and the HTTP error mapper. */
 export const errorClasses = [
   BadTorrentError, UnsafePathError, TorrentNotFoundError, FileNotFoundError, DuplicateTorrentError,
   RangeNotSatisfiableError, DiskFullError, StorageError, PieceHashMismatchError, PeerProtocolError,
   ConfigError, AbortedError, PieceNotAvailableError,
   BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, RouteNotFoundError, MetadataPendingError,
-  InternalError, UsageError, DaemonUnreachableError, MediaToolError
+  InternalError, UsageError, DaemonUnreachableError, MediaToolError,
+  WebSeedError
 ] as const

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { rm } from 'node:fs/promises'
 import { BadTorrentError, DuplicateTorrentError, TorrentNotFoundError } from '../errors.js'
 import type { Logger } from '../log.js'
-import { PeerDiscovery, startSharedDht, type SharedDht } from '../discovery/index.js'
+import { createWebSeed, PeerDiscovery, startSharedDht, type SharedDht } from '../discovery/index.js'
 import { PeerConnection } from '../wire/index.js'
 import { encodeTorrentFile, metainfoFromInfo, parseMagnet, parseTorrentFile, type Metainfo } from './metainfo.js'
 import { PeerSwarm, type ConnectionBudget } from './peer-swarm.js'
@@ -17,6 +17,7 @@ import { seededRandom } from './random.js'
 import { TokenBucket } from './token-bucket.js'
 import { TorrentRegistry } from './torrent-registry.js'
 import { TorrentSession } from './torrent-session.js'
+import { WebSeedFeeder } from './web-seed-feeder.js'
 import type { AddTorrentInput, Engine, EngineStats, Torrent } from './types.js'
 import bencode from 'bencode'
 
@@ -49,7 +50,7 @@ export interface EngineInit {
 
 const MAX_PENDING_INCOMING = 64
 
-interface Entry { session: TorrentSession, swarm: PeerSwarm, discovery: PeerDiscovery }
+interface Entry { session: TorrentSession, swarm: PeerSwarm, discovery: PeerDiscovery, webSeeds: WebSeedFeeder[] }
 
 export function createEngine (init: EngineInit): Engine {
   return new TorrentEngine(init)
@@ -180,7 +181,14 @@ class TorrentEngine implements Engine {
     })
     discovery.on('peer', (address, source) => swarm.addCandidate(address, source))
     session.on('complete', () => discovery.complete())
-    this.torrents.set(infoHash, { session, swarm, discovery })
+    const webSeeds = (metainfo?.urlList ?? []).map(url => new WebSeedFeeder(session, createWebSeed({
+      url,
+      torrentName: session.name,
+      multiFile: (metainfo?.files.length ?? 1) > 1 || metainfo?.files[0]?.path !== session.name,
+      files: metainfo?.files ?? []
+    }), log))
+    this.torrents.set(infoHash, { session, swarm, discovery, webSeeds })
+    for (const feeder of webSeeds) feeder.start()
     swarm.start()
     discovery.start()
     for (const address of magnetPeers) swarm.addCandidate(address, 'magnet')
@@ -243,6 +251,7 @@ class TorrentEngine implements Engine {
   }
 
   private async stopEntry (entry: Entry): Promise<void> {
+    for (const feeder of entry.webSeeds) feeder.stop()
     entry.swarm.stop()
     await entry.discovery.stop()
     await entry.session.close()

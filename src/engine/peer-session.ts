@@ -4,7 +4,7 @@
  * The torrent (PeerHost) owns the picker, the store and the rate limits.
  */
 import type { Logger } from '../log.js'
-import type { BlockRequest, PiecePicker } from '../picker/index.js'
+import type { BlockRequest, PeerSnapshot, PickContext, PiecePicker } from '../picker/index.js'
 import type { PeerConnection } from '../wire/index.js'
 import { BLOCK_LENGTH } from '../wire/index.js'
 import { blockLength } from './piece-assembly.js'
@@ -15,6 +15,11 @@ const MAX_UPLOAD_REQUEST = 128 * 1024
 const REQUEST_TIMEOUT_MS = 20_000
 /** A peer that sends nothing this long while we wait on it is snubbing us. */
 const SNUB_TIMEOUT_MS = 30_000
+/**
+ * Pipeline depth while a stream plays, in seconds of the peer's rate: a new urgent block waits
+ * behind at most this much already-requested data at each peer.
+ */
+const STREAMING_PIPELINE_SECONDS = 0.3
 
 export interface PeerHost {
   readonly log: Logger
@@ -25,6 +30,10 @@ export interface PeerHost {
   /** Wanted and not yet verified. */
   needsPiece (piece: number): boolean
   bitfield (): Uint8Array | undefined
+  /** Lets the picker compare this peer's expected finish time with every other source's. */
+  pickContext (): PickContext
+  /** A stream is playing: keep pipelines short so urgent requests are not queued behind others. */
+  readonly streaming: boolean
   readonly downloadBucket: TokenBucket
   readonly uploadBucket: TokenBucket
   onBlock (peer: PeerSession, piece: number, block: number, data: Uint8Array): void
@@ -141,10 +150,15 @@ export class PeerSession {
       }
       return
     }
-    const capacity = this.snubbed ? 1 : this.conn.pipelineSize()
+    const capacity = this.snubbed ? 1 : this.conn.pipelineSize(this.host.streaming ? STREAMING_PIPELINE_SECONDS : undefined)
     const room = capacity - this.inflight.size
     if (room <= 0) return
-    for (const req of picker.next(this.id, room)) this.request(req)
+    for (const req of picker.next(this.id, room, this.host.pickContext())) this.request(req)
+  }
+
+  /** What the picker needs to know about this peer to place urgent blocks. */
+  snapshot (): PeerSnapshot {
+    return { rate: this.conn.downloadRate.rate(), queuedBytes: this.inflight.size * BLOCK_LENGTH, snubbed: this.snubbed }
   }
 
   private request (req: BlockRequest): void {

@@ -7,13 +7,13 @@ import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { AbortedError, DiskFullError, PieceHashMismatchError } from '../errors.js'
 import type { Logger } from '../log.js'
-import { PiecePicker } from '../picker/index.js'
+import { PiecePicker, type BlockRequest, type PeerSnapshot, type PickContext } from '../picker/index.js'
 import { createPieceStore, type PieceStore } from '../store/index.js'
 import { BLOCK_LENGTH, RateMeter } from '../wire/index.js'
 import type { Metainfo } from './metainfo.js'
 import { PieceAssembly } from './piece-assembly.js'
 import type { PeerHost, PeerSession } from './peer-session.js'
-import { BASE_PRIORITY, RangeReaders } from './range-readers.js'
+import { StreamReaders } from './stream-readers.js'
 import type { TokenBucket } from './token-bucket.js'
 import type { ByteRangeReader, Torrent, TorrentFileInfo, TorrentState, TorrentStats } from './types.js'
 import { torrentStats } from './torrent-stats.js'
@@ -43,6 +43,8 @@ export interface TorrentSessionEvents {
   ban: [peerId: string, address: string]
   /** A peer became (un)interested in us: the choker may want to act now. */
   interestChanged: [PeerSession]
+  /** Readers' deadlines changed; web seeds should look for work. */
+  deadlinesChanged: []
 }
 
 export class TorrentSession extends EventEmitter<TorrentSessionEvents> implements Torrent, PeerHost {
@@ -55,13 +57,15 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   state: TorrentState
   error: string | undefined
   readonly peers = new Map<string, PeerSession>()
+  /** Peer ids, addresses and web seed ids refused for sending corrupt data. */
   readonly banned = new Set<string>()
+  bannedCount = 0
   readonly downloadMeter: RateMeter
   readonly uploadMeter: RateMeter
   hashFailures = 0
   private pickerInstance: PiecePicker | undefined
   private assembly: PieceAssembly | undefined
-  private readonly readers: RangeReaders
+  private readonly readers: StreamReaders
   private readonly strikes = new Map<string, number>()
   private wantedFiles: Set<number> | undefined
   private priorities: Uint8Array | Int32Array = new Int32Array(0)
@@ -85,11 +89,14 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     this.downloadMeter = new RateMeter(init.now)
     this.uploadMeter = new RateMeter(init.now)
     this.state = 'metadata'
-    this.readers = new RangeReaders({
+    this.readers = new StreamReaders({
       pieceLength: () => this.metainfo?.pieceLength ?? 1,
       length: () => this.metainfo?.length ?? 0,
+      file: index => this.metainfo?.files[index],
+      now: this.now,
+      downloadRate: () => this.downloadMeter.rate(),
       readVerified: async (offset, length, signal) => await this.readVerified(offset, length, signal),
-      windowsChanged: () => this.recomputePriorities()
+      deadlinesChanged: () => this.onDeadlinesChanged()
     })
     this.metainfo = init.metainfo
   }
@@ -122,7 +129,8 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
         pieceCount: metainfo.pieceCount,
         blockCount: piece => Math.ceil(this.pieceSize(piece) / BLOCK_LENGTH),
         clientHasPiece: piece => store.hasPiece(piece),
-        piecePriority: piece => this.priorities[piece] ?? 0
+        piecePriority: piece => this.priorities[piece] ?? 0,
+        pieceDeadline: piece => this.readers.deadlineOf(piece)
       }
     })
     this.recomputePriorities()
@@ -187,9 +195,12 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     this.recomputePriorities()
   }
 
-  createReader (): ByteRangeReader {
-    return this.readers.create()
+  createReader (options: { fileIndex?: number } = {}): ByteRangeReader {
+    return this.readers.create(options.fileIndex)
   }
+
+  /** True while a stream reader has deadlines: peers should keep their pipelines short. */
+  get streaming (): boolean { return this.readers.count > 0 }
 
   stats (): TorrentStats {
     return torrentStats(this, this.wantedFiles)
@@ -198,6 +209,23 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   // ---- PeerHost ----
 
   picker (): PiecePicker | undefined { return this.pickerInstance }
+
+  /** Other sources of blocks besides peers (web seeds), by picker id. */
+  readonly extraSources = new Map<string, { snapshot (): PeerSnapshot, cancel (req: BlockRequest): void }>()
+  /** Payload bytes that came from web seeds (the rest of downloadMeter came from peers). */
+  webSeedBytes = 0
+
+  pickContext (): PickContext {
+    return {
+      now: this.now(),
+      // A peer choking us cannot be asked, so it is no rival for an urgent piece.
+      peer: id => {
+        const peer = this.peers.get(id)
+        if (peer !== undefined) return peer.wire.peerChoking ? undefined : peer.snapshot()
+        return this.extraSources.get(id)?.snapshot()
+      }
+    }
+  }
 
   pieceSize (piece: number): number {
     const metainfo = this.metainfo
@@ -208,7 +236,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   hasPiece (piece: number): boolean { return this.store?.hasPiece(piece) ?? false }
 
   needsPiece (piece: number): boolean {
-    return (this.priorities[piece] ?? 0) > 0 && !this.hasPiece(piece)
+    return ((this.priorities[piece] ?? 0) > 0 || this.readers.deadlineOf(piece) !== undefined) && !this.hasPiece(piece)
   }
 
   bitfield (): Uint8Array | undefined { return this.store?.bitfield() }
@@ -223,14 +251,24 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   }
 
   onBlock (peer: PeerSession, piece: number, block: number, data: Uint8Array): void {
+    this.acceptBlock(peer.id, peer.peerId, piece, block, data, 'peer')
+  }
+
+  /**
+   * A block arrived from a peer or a web seed (`sourceId` as the picker knows it, `contributor`
+   * as blame is recorded): copies of it requested elsewhere are cancelled, and a completed
+   * piece is verified and stored.
+   */
+  acceptBlock (sourceId: string, contributor: string, piece: number, block: number, data: Uint8Array, origin: 'peer' | 'webseed'): void {
     const picker = this.pickerInstance
     const assembly = this.assembly
     if (picker === undefined || assembly === undefined) return
     this.downloadMeter.add(data.length)
-    for (const other of picker.onGotBlock(peer.id, { piece, block })) {
-      this.peers.get(other)?.cancel({ piece, block })
+    if (origin === 'webseed') this.webSeedBytes += data.length
+    for (const other of picker.onGotBlock(sourceId, { piece, block })) {
+      (this.peers.get(other) ?? this.extraSources.get(other))?.cancel({ piece, block })
     }
-    const complete = assembly.addBlock(piece, block, data, peer.peerId)
+    const complete = assembly.addBlock(piece, block, data, contributor)
     if (complete !== undefined) void this.verifyPiece(piece, complete.data, complete.contributors)
   }
 
@@ -279,12 +317,13 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
       const strikes = (this.strikes.get(peerId) ?? 0) + (contributors.size === 1 ? 2 : 1)
       this.strikes.set(peerId, strikes)
       this.log.warn({ piece, peerId, strikes }, 'piece failed its hash check')
-      if (strikes < BAN_STRIKES) continue
+      if (strikes < BAN_STRIKES || this.banned.has(peerId)) continue
+      this.banned.add(peerId)
+      this.bannedCount++
+      this.log.warn({ peerId }, 'banned a source for sending corrupt data')
       for (const peer of this.peers.values()) {
         if (peer.peerId !== peerId) continue
-        this.banned.add(peerId)
         this.banned.add(peer.address)
-        this.log.warn({ peer: peer.address, peerId }, 'banned peer for sending corrupt data')
         this.emit('ban', peerId, peer.address)
         peer.conn.close('banned for sending corrupt data')
       }
@@ -314,10 +353,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
       const last = Math.floor((file.offset + file.length - 1) / metainfo.pieceLength)
       wanted.fill(1, first, last + 1)
     }
-    for (let piece = 0; piece < metainfo.pieceCount; piece++) {
-      const boost = this.readers.priorityOf(piece)
-      this.priorities[piece] = boost > 0 ? BASE_PRIORITY + boost : (wanted[piece] === 1 ? BASE_PRIORITY : 0)
-    }
+    this.priorities.set(wanted)
     this.pickerInstance?.onPriorityChanged()
     if (this.store !== undefined) {
       const complete = this.isComplete()
@@ -328,6 +364,20 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   }
 
   // ---- readers ----
+
+  /** A reader moved: pieces change deadlines, stale requests go, urgent ones go out now. */
+  private onDeadlinesChanged (): void {
+    const picker = this.pickerInstance
+    if (picker === undefined) return
+    for (const { peer, req } of picker.onDeadlinesChanged(this.now())) {
+      (this.peers.get(peer) ?? this.extraSources.get(peer))?.cancel(req)
+    }
+    for (const session of this.peers.values()) {
+      if (!session.wire.amInterested) session.updateInterest()
+      session.fill()
+    }
+    this.emit('deadlinesChanged')
+  }
 
   private wakeReaders (): void {
     for (const wake of [...this.waiters]) wake()

@@ -14,7 +14,8 @@ export interface StatsSource {
   readonly downloadMeter: RateMeter
   readonly uploadMeter: RateMeter
   readonly hashFailures: number
-  readonly banned: ReadonlySet<string>
+  readonly webSeedBytes: number
+  readonly bannedCount: number
   readonly peers: ReadonlyMap<string, { readonly isSeed: boolean }>
   pieceSize (piece: number): number
 }
@@ -44,12 +45,12 @@ export function torrentStats (source: StatsSource, wantedFiles: ReadonlySet<numb
     uploadRate: source.uploadMeter.rate(),
     downloadedBytes: source.downloadMeter.total,
     uploadedBytes: source.uploadMeter.total,
-    bytesFromPeers: source.downloadMeter.total,
-    bytesFromWebSeeds: 0,
+    bytesFromPeers: source.downloadMeter.total - source.webSeedBytes,
+    bytesFromWebSeeds: source.webSeedBytes,
     hashFailures: source.hashFailures,
     peers: source.peers.size,
     seeds,
-    bannedPeers: source.banned.size,
+    bannedPeers: source.bannedCount,
     files
   }
   if (source.error !== undefined) stats.error = source.error

@@ -62,8 +62,9 @@ export interface EngineStats {
 }
 
 /**
- * A reader's claim on a byte range it needs soon (a stream's read position and readahead).
- * The engine turns the window into piece priority (and, with the streaming picker, deadlines).
+ * A reader's claim on the bytes it needs next: `start` is its read position, `end` the end of
+ * what it will read. The engine estimates the stream's rate from how the position moves and
+ * turns the window into piece deadlines up to a readahead horizon in seconds of playback.
  */
 export interface ByteRangeReader {
   /** Tell the engine which bytes (torrent-global, end exclusive) this reader needs next, most urgent first. */
@@ -85,7 +86,12 @@ export interface Torrent {
   /** Files the picker downloads; all by default. */
   setWantedFiles (indexes: readonly number[]): void
   stats (): TorrentStats
-  createReader (): ByteRangeReader
+  /**
+   * A reader for stream playback. Given the file it reads, the engine also fetches that
+   * file's container index early (MP4 moov or MKV cues at the end) when reading starts at
+   * the file's first byte.
+   */
+  createReader (options?: { fileIndex?: number }): ByteRangeReader
 }
 
 export type AddTorrentInput = { torrentFile: Uint8Array } | { magnet: string }

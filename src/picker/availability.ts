@@ -1,5 +1,6 @@
 /**
- * Which peer has which piece, and how many peers have each piece.
+ * Which source has which piece, and how many peers have each piece. Web seeds have every piece
+ * but are a fallback, not a sign of how common a piece is, so they are not counted.
  * Invariant: availability(p) = (peers whose bitfield has p) + (peers that have everything).
  */
 
@@ -24,6 +25,7 @@ export class SwarmAvailability {
   readonly #counts: Uint32Array
   #seeds = 0
   readonly #peers = new Map<string, PeerPieces>()
+  readonly #webSeeds = new Set<string>()
 
   constructor (init: SwarmAvailabilityInit) {
     this.#pieceCount = init.pieceCount
@@ -32,15 +34,28 @@ export class SwarmAvailability {
     this.#counts = new Uint32Array(init.pieceCount)
   }
 
-  /** The peer sent a bitfield, HAVE ALL or a HAVE and has not gone since. */
+  /** The peer sent a bitfield, HAVE ALL or a HAVE, or is a web seed, and has not gone since. */
   knows (peer: string): boolean {
-    return this.#peers.has(peer)
+    return this.#peers.has(peer) || this.#webSeeds.has(peer)
+  }
+
+  /** Every source known: peers in the order they were first heard from, then web seeds. */
+  * peers (): Generator<string> {
+    yield * this.#peers.keys()
+    for (const seed of this.#webSeeds) if (!this.#peers.has(seed)) yield seed
   }
 
   has (peer: string, piece: number): boolean {
+    if (!this.#inRange(piece)) return false
+    if (this.#webSeeds.has(peer)) return true
     const known = this.#peers.get(peer)
-    if (known === undefined || !this.#inRange(piece)) return false
-    return known.all || known.bits[piece] === 1
+    return known !== undefined && (known.all || known.bits[piece] === 1)
+  }
+
+  /** Marks the source as a web seed, or as no longer one. */
+  setWebSeed (peer: string, webSeed: boolean): void {
+    if (webSeed) this.#webSeeds.add(peer)
+    else this.#webSeeds.delete(peer)
   }
 
   of (piece: number): number {
@@ -95,6 +110,7 @@ export class SwarmAvailability {
   }
 
   remove (peer: string): void {
+    this.#webSeeds.delete(peer)
     const old = this.#peers.get(peer)
     if (old === undefined) return
     this.#peers.delete(peer)

@@ -1,6 +1,10 @@
 /**
  * Public face of the piece picker: pure block selection behind a read-only mediator.
- * The engine feeds it availability and block events and asks `next(peer, n)` for requests.
+ * The engine feeds it availability and block events and asks `next(peer, n, context)` for
+ * requests; deadlines come from the mediator, the clock and peer rates from the context.
  */
 export { PiecePicker } from './picker.js'
-export type { BlockRequest, PickerInit, PickerMediator } from './types.js'
+export { NEARLY_DONE } from './piece-deadlines.js'
+export { CLEARLY_SOONER } from './deadline-race.js'
+export { BLOCK_BYTES } from './types.js'
+export type { BlockRequest, PeerSnapshot, PickContext, PickerInit, PickerMediator, StaleRequest } from './types.js'

@@ -1,25 +1,32 @@
 /**
- * Decides which block to ask which peer for; pure, changed only through the `on*` calls. Never
- * requests a received or verified block, a piece the peer lacks, a priority-0 piece, or a block in
- * flight (endgame aside: at most `endgameDuplicates` requests per block, never two to one peer).
- * Deadline seam: `PieceRank` gains a `deadline` compared first in `compareRank` (rank.ts), fed by an
- * optional `PickerMediator.pieceDeadline(piece)`; `next` already walks pieces in that order.
+ * Decides which block to ask which source for; pure, changed only through the `on*` calls. Never
+ * requests a received or verified block, a piece the source lacks, an unwanted piece, or a block
+ * in flight, except as a duplicate (endgame, or a block late for its deadline): at most
+ * `endgameDuplicates` requests per block, never two to one source. Given a `PickContext`, blocks
+ * with deadlines go to the sources expected to deliver them in time (deadline-race.ts).
  */
 import { SwarmAvailability } from './availability.js'
+import { DeadlineRace } from './deadline-race.js'
+import { PieceDeadlines } from './piece-deadlines.js'
 import type { PieceProgress } from './piece-progress.js'
 import { compareRank, type PieceRank } from './rank.js'
 import { RankedOrder } from './ranked-order.js'
 import { RequestLedger } from './request-ledger.js'
-import type { BlockRequest, PickerInit, PickerMediator } from './types.js'
+import type { BlockRequest, PickContext, PickerInit, PickerMediator, StaleRequest } from './types.js'
 
 interface RankedProgress { progress: PieceProgress, key: PieceRank }
 
-/** Rarest-first piece picker with strict completion of started pieces and endgame duplicates. */
+/**
+ * Piece picker: earliest deadline first, then priority, strict completion of started pieces,
+ * rarest first; endgame duplicates; with a context, ETA-based placement of urgent blocks,
+ * duplicates of late blocks, and web seeds as a fallback for deadlines only.
+ */
 export class PiecePicker {
   readonly #mediator: PickerMediator
   readonly #random: () => number
   readonly #maxDuplicates: number
   readonly #salts: Float64Array
+  readonly #deadlines: PieceDeadlines
   readonly #swarm: SwarmAvailability
   readonly #ledger = new RequestLedger()
   /** Pieces nobody has started, best first. */
@@ -35,6 +42,7 @@ export class PiecePicker {
     this.#maxDuplicates = maxDuplicates
     const pieceCount = init.mediator.pieceCount
     this.#salts = Float64Array.from({ length: pieceCount }, () => this.#random())
+    this.#deadlines = new PieceDeadlines(init.mediator)
     this.#swarm = new SwarmAvailability({
       pieceCount,
       onPieceChanged: piece => {
@@ -64,45 +72,59 @@ export class PiecePicker {
     this.#swarm.addHave(peer, piece)
   }
 
-  /** Forgets the peer's pieces and frees the blocks in flight to it. */
+  /** Forgets the source's pieces and frees the blocks in flight to it. */
   onPeerGone (peer: string): void {
     for (const piece of this.#ledger.releasePeer(peer)) this.#fresh.touch(piece)
     this.#swarm.remove(peer)
   }
 
+  /** True for a peer that announced the piece and for a web seed. */
   peerHas (peer: string, piece: number): boolean {
     return this.#swarm.has(peer, piece)
   }
 
-  /** Connected peers that have the piece. */
+  /** Connected peers that have the piece (web seeds not counted). */
   availability (piece: number): number {
     return this.#swarm.of(piece)
   }
 
   /**
-   * Up to `maxRequests` new requests for the peer, best first, recorded as in flight to it.
-   * Started pieces come before new ones of the same priority; in endgame, blocks already in
-   * flight to other peers are handed out again, least-requested first.
+   * Up to `maxRequests` new requests for the source, best first, recorded as in flight to it.
+   * Pieces rank by deadline, priority, started, rarity; in endgame, blocks already in flight to
+   * others are handed out again, least-requested first. Without `context` nothing is judged by
+   * time: deadlines only order pieces. With it, a block with a deadline goes to this source only
+   * when no rival would clearly deliver it sooner, late blocks are duplicated to sources that can
+   * still make the deadline, snubbed sources get no block with a deadline, and a web seed gets
+   * only blocks whose deadline no regular peer can meet.
    */
-  next (peer: string, maxRequests: number): BlockRequest[] {
+  next (peer: string, maxRequests: number, context?: PickContext): BlockRequest[] {
     const picks: BlockRequest[] = []
-    if (!(maxRequests > 0) || !this.#swarm.knows(peer)) return picks
+    const swarm = this.#swarm
+    const race = context === undefined
+      ? undefined
+      : new DeadlineRace({ peer, context, sources: () => swarm.peers(), has: (source, piece) => swarm.has(source, piece) })
+    // A web seed needs no bitfield: the picker learns of it when it first asks.
+    if (race !== undefined) swarm.setWebSeed(peer, race.webSeed)
+    if (!(maxRequests > 0) || !swarm.knows(peer)) return picks
+    const urgentOnly = race?.webSeed === true
     const full = (): boolean => picks.length >= maxRequests
     const started = this.#startedPiecesOf(peer)
     let s = 0
     // Merges the small list of started pieces into the cached order of new ones by rank.
     const takeStartedBefore = (key: PieceRank | undefined): void => {
       while (!full() && s < started.length && (key === undefined || compareRank(started[s]!.key, key) < 0)) {
-        this.#takeUnrequested(peer, started[s++]!.progress, picks, maxRequests)
+        this.#takeBlocks(peer, started[s++]!.progress, picks, maxRequests, race)
       }
     }
     this.#fresh.scan(piece => {
       if (s < started.length) takeStartedBefore(this.#rank(piece))
-      if (!full() && this.#swarm.has(peer, piece)) this.#takeNew(peer, piece, picks, maxRequests)
+      // Pieces with deadlines come first: past them a web seed has nothing left to do.
+      if (urgentOnly && this.#deadlines.of(piece) === Infinity) return true
+      if (!full() && this.#swarm.has(peer, piece)) this.#takeBlocks(peer, piece, picks, maxRequests, race)
       return full()
     })
     takeStartedBefore(undefined)
-    if (!full() && this.isEndgame()) this.#takeDuplicates(peer, picks, maxRequests)
+    if (!full() && !urgentOnly && this.isEndgame()) this.#takeDuplicates(peer, picks, maxRequests, race)
     return picks
   }
 
@@ -140,6 +162,23 @@ export class PiecePicker {
     this.#fresh.touchAll()
   }
 
+  /**
+   * `pieceDeadline` may answer differently for any piece (a reader opened, moved or seeked).
+   * Requests made while their piece had a deadline that is now gone are forgotten and returned,
+   * in piece and block order, for the engine to cancel, so bandwidth moves to the new deadlines
+   * at once; pieces with three quarters of their blocks received (`NEARLY_DONE`) keep theirs.
+   * `now` is the engine's clock at the change; this rule does not depend on it.
+   */
+  onDeadlinesChanged (now: number): StaleRequest[] {
+    void now
+    this.#deadlines.refresh(piece => this.#fresh.touch(piece))
+    const stale = this.#deadlines.staleRequests(this.#ledger)
+    for (const { peer, req } of stale) {
+      if (this.#ledger.release(peer, req.piece, req.block)) this.#fresh.touch(req.piece)
+    }
+    return stale
+  }
+
   /** Blocks in flight to the peer. */
   inFlight (peer: string): BlockRequest[] {
     return this.#ledger.requestsOf(peer)
@@ -161,6 +200,7 @@ export class PiecePicker {
   assertInvariants (): void {
     this.#swarm.assertInvariants()
     this.#ledger.assertInvariants(this.#maxDuplicates)
+    this.#deadlines.assertInvariants()
     this.#fresh.assertInvariants()
     for (const progress of this.#ledger.pieces()) {
       if (this.#mediator.clientHasPiece(progress.piece)) throw new Error(`piece ${progress.piece} is verified but still tracked as started`)
@@ -171,12 +211,14 @@ export class PiecePicker {
   }
 
   #wanted (piece: number): boolean {
-    return this.#mediator.piecePriority(piece) > 0 && !this.#mediator.clientHasPiece(piece)
+    if (this.#mediator.clientHasPiece(piece)) return false
+    return this.#mediator.piecePriority(piece) > 0 || this.#deadlines.of(piece) !== Infinity
   }
 
   #rank (piece: number): PieceRank {
     return {
       piece,
+      deadline: this.#deadlines.of(piece),
       priority: this.#mediator.piecePriority(piece),
       started: this.#ledger.has(piece),
       availability: this.#swarm.of(piece),
@@ -194,36 +236,57 @@ export class PiecePicker {
     return ranked.sort((a, b) => compareRank(a.key, b.key))
   }
 
-  #takeNew (peer: string, piece: number, picks: BlockRequest[], max: number): void {
-    const blockCount = this.#mediator.blockCount(piece)
+  /**
+   * Blocks of one piece (started, or a new one by index) in block order: those nobody has in
+   * flight and, for a deadline judged by a race, late ones this source may duplicate.
+   */
+  #takeBlocks (peer: string, piece: PieceProgress | number, picks: BlockRequest[], max: number, race: DeadlineRace | undefined): void {
+    const progress = typeof piece === 'number' ? undefined : piece
+    const index = progress?.piece ?? piece as number
+    const deadline = this.#deadlines.of(index)
+    const judged = race !== undefined && deadline !== Infinity
+    if (race?.webSeed === true && !judged) return
+    const blockCount = progress?.blockCount ?? this.#mediator.blockCount(index)
+    let mayTake = true
     for (let block = 0; block < blockCount && picks.length < max; block++) {
-      this.#ledger.request(peer, piece, block, blockCount)
-      picks.push({ piece, block })
-    }
-  }
-
-  #takeUnrequested (peer: string, progress: PieceProgress, picks: BlockRequest[], max: number): void {
-    for (let block = 0; block < progress.blockCount && progress.unrequested > 0 && picks.length < max; block++) {
-      if (progress.isReceived(block) || progress.requesters(block).length > 0) continue
-      this.#ledger.request(peer, progress.piece, block, progress.blockCount)
-      picks.push({ piece: progress.piece, block })
+      if (!judged && progress !== undefined && progress.unrequested === 0) return
+      if (progress?.isReceived(block) === true) continue
+      const holders = progress?.requesters(block) ?? []
+      if (holders.length === 0) {
+        // A refusal stands for the rest of the piece: this source's ETA only grows with each pick.
+        mayTake &&= !judged || race.mayTake(index, deadline, picks.length)
+        if (!mayTake) continue
+      } else {
+        if (!judged || holders.length >= this.#maxDuplicates || holders.includes(peer)) continue
+        const copies = holders.map(holder => ({ peer: holder, stamp: this.#ledger.stampOf(holder, index, block) }))
+        if (!race.mayDuplicate(index, deadline, copies, picks.length)) continue
+      }
+      this.#request(peer, index, block, blockCount, deadline, picks, race)
     }
   }
 
   /** Endgame: blocks in flight to fewer than the cap and not to this peer, least-requested first. */
-  #takeDuplicates (peer: string, picks: BlockRequest[], max: number): void {
+  #takeDuplicates (peer: string, picks: BlockRequest[], max: number, race: DeadlineRace | undefined): void {
     const started = this.#startedPiecesOf(peer)
     for (let requests = 1; requests < this.#maxDuplicates; requests++) {
-      for (const { progress } of started) {
+      for (const { progress, key } of started) {
         for (let block = 0; block < progress.blockCount; block++) {
           if (picks.length >= max) return
           const requesters = progress.requesters(block)
           if (requesters.length !== requests || requesters.includes(peer)) continue
-          this.#ledger.request(peer, progress.piece, block, progress.blockCount)
-          picks.push({ piece: progress.piece, block })
+          this.#request(peer, progress.piece, block, progress.blockCount, key.deadline, picks, race)
         }
       }
     }
+  }
+
+  #request (peer: string, piece: number, block: number, blockCount: number, deadline: number, picks: BlockRequest[], race: DeadlineRace | undefined): void {
+    this.#ledger.request(peer, piece, block, blockCount, {
+      at: race?.now,
+      ahead: race?.ahead(picks.length) ?? 0,
+      urgent: deadline !== Infinity
+    })
+    picks.push({ piece, block })
   }
 
   #isPiece (piece: number): boolean {

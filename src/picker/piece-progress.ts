@@ -24,6 +24,11 @@ export class PieceProgress {
     return this.blockCount - this.#receivedCount - this.#requestedCount
   }
 
+  /** Blocks received since the piece was started (or last failed its hash check). */
+  get received (): number {
+    return this.#receivedCount
+  }
+
   /** Blocks with at least one request in flight. */
   get requested (): number {
     return this.#requestedCount

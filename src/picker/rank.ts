@@ -6,7 +6,9 @@
 /** Everything the ranking looks at for one piece, read at one moment. */
 export interface PieceRank {
   readonly piece: number
-  /** Higher first; 0 pieces are never ranked. */
+  /** When a reader needs it (ms); Infinity for no deadline. Earlier first. */
+  readonly deadline: number
+  /** Higher first; 0 pieces are ranked only when they have a deadline. */
   readonly priority: number
   /** Some blocks received or in flight: finishing a piece beats starting one. */
   readonly started: boolean
@@ -17,13 +19,15 @@ export interface PieceRank {
 }
 
 /**
- * Negative when `a` should be downloaded before `b`. Keys are totally ordered (the piece
- * index settles exact ties) so sorted arrays of keys can be binary searched.
- *
- * Deadlines slot in as the first criterion: earliest deadline first, pieces without one last.
+ * Negative when `a` should be downloaded before `b`: earliest deadline (pieces without one
+ * last), then priority, then started, then rarity, then the salt. Keys are totally ordered (the
+ * piece index settles exact ties) so sorted arrays of keys can be binary searched.
  */
 export function compareRank (a: PieceRank, b: PieceRank): number {
-  return (b.priority - a.priority) ||
+  // Subtraction would give NaN for two pieces without a deadline (Infinity - Infinity).
+  const deadline = a.deadline < b.deadline ? -1 : a.deadline > b.deadline ? 1 : 0
+  return deadline ||
+    (b.priority - a.priority) ||
     (Number(b.started) - Number(a.started)) ||
     (a.availability - b.availability) ||
     (a.salt - b.salt) ||

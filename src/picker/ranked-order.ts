@@ -14,12 +14,15 @@ export interface RankedOrderInit {
   eligible: (piece: number) => boolean
 }
 
-// Past this many dirty pieces one sort is cheaper than that many binary-search re-placements.
+// Past this many dirty pieces one sort is cheaper than that many binary-search re-placements
+// (each a pair of splices, which are cheap memory moves next to a sort's comparisons).
 const REBUILD_AFTER = 32
+const REBUILD_AFTER_SHARE = 1 / 64
 
 /** Not-started pieces, best first, re-placed lazily as their keys change. */
 export class RankedOrder {
   readonly #pieceCount: number
+  readonly #rebuildAfter: number
   readonly #rank: (piece: number) => PieceRank
   readonly #eligible: (piece: number) => boolean
   /** Pieces in rank order from #head; entries before #head are garbage left by scans. */
@@ -32,6 +35,7 @@ export class RankedOrder {
 
   constructor (init: RankedOrderInit) {
     this.#pieceCount = init.pieceCount
+    this.#rebuildAfter = Math.max(REBUILD_AFTER, Math.floor(init.pieceCount * REBUILD_AFTER_SHARE))
     this.#rank = init.rank
     this.#eligible = init.eligible
     this.#keys = new Array<PieceRank | undefined>(init.pieceCount)
@@ -41,7 +45,7 @@ export class RankedOrder {
   touch (piece: number): void {
     if (this.#dirtyAll) return
     this.#dirty.add(piece)
-    if (this.#dirty.size > REBUILD_AFTER) this.touchAll()
+    if (this.#dirty.size > this.#rebuildAfter) this.touchAll()
   }
 
   /** Keys may have changed anywhere (priorities, or a peer with every piece came or went). */

@@ -1,15 +1,26 @@
 /**
- * The started pieces and the requests in flight, indexed both by piece and by peer.
- * Invariant: a piece is here exactly while it has a received block or a request in flight,
- * and peer P lists (piece, block) exactly when P is among that block's requesters.
+ * The started pieces and the requests in flight, indexed both by piece and by peer, each request
+ * with the stamp it was made under. Invariant: a piece is here exactly while it has a received
+ * block or a request in flight, and peer P holds a stamp for (piece, block) exactly when P is
+ * among that block's requesters.
  */
 import { PieceProgress } from './piece-progress.js'
 import type { BlockRequest } from './types.js'
 
-/** Started pieces and who has which of their blocks in flight. */
+/** The circumstances of one request, kept so lateness can be judged without asking the engine. */
+export interface RequestStamp {
+  /** `PickContext.now` when it was made; undefined when made without a context (never judged late). */
+  readonly at: number | undefined
+  /** Bytes queued to the peer ahead of this block when it was requested. */
+  readonly ahead: number
+  /** The piece had a deadline when this was requested: a seek that removes it makes the request stale. */
+  readonly urgent: boolean
+}
+
+/** Started pieces and who has which of their blocks in flight, since when. */
 export class RequestLedger {
   readonly #pieces = new Map<number, PieceProgress>()
-  readonly #byPeer = new Map<string, Map<number, Set<number>>>()
+  readonly #byPeer = new Map<string, Map<number, Map<number, RequestStamp>>>()
 
   get (piece: number): PieceProgress | undefined {
     return this.#pieces.get(piece)
@@ -25,17 +36,22 @@ export class RequestLedger {
 
   /** True when the block is in flight to the peer. */
   isRequestedFrom (peer: string, piece: number, block: number): boolean {
-    return this.#byPeer.get(peer)?.get(piece)?.has(block) ?? false
+    return this.stampOf(peer, piece, block) !== undefined
+  }
+
+  /** How the block in flight to the peer was requested; undefined when it is not in flight to it. */
+  stampOf (peer: string, piece: number, block: number): RequestStamp | undefined {
+    return this.#byPeer.get(peer)?.get(piece)?.get(block)
   }
 
   /** Records a request; the piece becomes started if it was not. */
-  request (peer: string, piece: number, block: number, blockCount: number): void {
+  request (peer: string, piece: number, block: number, blockCount: number, stamp: RequestStamp): void {
     this.#progress(piece, blockCount).addRequest(block, peer)
     let ofPeer = this.#byPeer.get(peer)
     if (ofPeer === undefined) this.#byPeer.set(peer, ofPeer = new Map())
     let blocks = ofPeer.get(piece)
-    if (blocks === undefined) ofPeer.set(piece, blocks = new Set())
-    blocks.add(block)
+    if (blocks === undefined) ofPeer.set(piece, blocks = new Map())
+    blocks.set(block, stamp)
   }
 
   /** Forgets one request. True when that left the piece idle, so it is no longer started. */
@@ -85,7 +101,7 @@ export class RequestLedger {
   requestsOf (peer: string): BlockRequest[] {
     const requests: BlockRequest[] = []
     for (const [piece, blocks] of this.#byPeer.get(peer) ?? []) {
-      for (const block of blocks) requests.push({ piece, block })
+      for (const block of blocks.keys()) requests.push({ piece, block })
     }
     return requests
   }
@@ -104,10 +120,12 @@ export class RequestLedger {
     for (const [peer, ofPeer] of this.#byPeer) {
       for (const [piece, blocks] of ofPeer) {
         if (blocks.size === 0) throw new Error(`peer ${peer} keeps an empty entry for piece ${piece}`)
-        for (const block of blocks) {
+        for (const [block, stamp] of blocks) {
           if (!(this.#pieces.get(piece)?.requesters(block).includes(peer) ?? false)) {
             throw new Error(`peer ${peer} lists ${piece}.${block}, which is not in flight to it`)
           }
+          if (stamp.at !== undefined && !Number.isFinite(stamp.at)) throw new Error(`request ${piece}.${block} to ${peer} is stamped at ${stamp.at}`)
+          if (!(stamp.ahead >= 0 && Number.isFinite(stamp.ahead))) throw new Error(`request ${piece}.${block} to ${peer} has ${stamp.ahead} bytes ahead`)
         }
       }
     }

@@ -40,11 +40,12 @@ export function createFileStream (
   if (!(readahead >= 1) || !(maxChunk >= 1)) throw new RangeError('readahead and maxChunk must be positive')
   const pieceLength = end >= start ? torrent.stats().pieceLength : 0
   return new TorrentFileStream(torrent, file.offset + start, file.offset + end + 1, {
-    readahead, maxChunk, pieceLength, signal: options.signal
+    fileIndex, readahead, maxChunk, pieceLength, signal: options.signal
   })
 }
 
 interface StreamPlan {
+  fileIndex: number
   readahead: number
   maxChunk: number
   pieceLength: number
@@ -80,7 +81,7 @@ class TorrentFileStream extends Readable {
       this.push(null)
       return
     }
-    const reader = this.reader ??= this.torrent.createReader()
+    const reader = this.reader ??= this.torrent.createReader({ fileIndex: this.plan.fileIndex })
     const offset = this.position
     const length = this.chunkEnd(offset) - offset
     this.advanceWindow(reader, offset)

@@ -107,8 +107,8 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   }
 
   /** Requests this peer should have outstanding to stay busy, from its measured rate. */
-  pipelineSize (): number {
-    const wanted = Math.ceil(this.downloadRate.rate() * PIPELINE_SECONDS / BLOCK_LENGTH)
+  pipelineSize (seconds = PIPELINE_SECONDS): number {
+    const wanted = Math.ceil(this.downloadRate.rate() * seconds / BLOCK_LENGTH)
     return Math.max(MIN_PIPELINE, Math.min(MAX_PIPELINE, wanted))
   }
 

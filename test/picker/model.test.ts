@@ -1,9 +1,10 @@
 /**
  * The cached order must pick exactly what sorting every piece from scratch would. A naive model
- * replays random events next to the picker; salts are constant so ties fall to the piece index.
+ * replays random events next to the picker, deadline changes (seeks) included; salts are constant
+ * so ties fall to the piece index. Picks are made without a context, so time plays no part.
  */
 import t from 'tap'
-import { byBlock, seededRandom, setup, type Harness } from './setup.js'
+import { byBlock, DEADLINE_STEP, seededRandom, setup, type Harness } from './setup.js'
 
 const PIECES = 12
 const PEERS = ['a', 'b', 'c', 'd', 'e']
@@ -15,6 +16,8 @@ class Model {
   readonly received = new Set<string>()
   /** Block name to the peers it is in flight to, in request order. */
   readonly inFlight = new Map<string, string[]>()
+  /** 'peer block' for requests made while their piece had a deadline. */
+  readonly urgent = new Set<string>()
 
   constructor (readonly h: Harness) {}
 
@@ -27,8 +30,13 @@ class Model {
     return [...this.peers.keys()].filter(peer => this.has(peer, piece)).length
   }
 
+  deadline (piece: number): number {
+    return this.h.mediator.pieceDeadline(piece) ?? Infinity
+  }
+
   wanted (piece: number): boolean {
-    return this.h.mediator.piecePriority(piece) > 0 && !this.h.mediator.clientHasPiece(piece)
+    const wanted = this.h.mediator.piecePriority(piece) > 0 || this.deadline(piece) !== Infinity
+    return wanted && !this.h.mediator.clientHasPiece(piece)
   }
 
   blocks (piece: number): string[] {
@@ -40,7 +48,7 @@ class Model {
   }
 
   ranked (peer: string): number[] {
-    const key = (p: number): number[] => [-this.h.mediator.piecePriority(p), this.started(p) ? 0 : 1, this.availability(p), p]
+    const key = (p: number): number[] => [this.deadline(p), -this.h.mediator.piecePriority(p), this.started(p) ? 0 : 1, this.availability(p), p]
     const pieces = Array.from({ length: PIECES }, (_, p) => p).filter(p => this.wanted(p) && this.has(peer, p))
     return pieces.sort((x, y) => {
       const [kx, ky] = [key(x), key(y)]
@@ -75,7 +83,24 @@ class Model {
         }
       }
     }
+    for (const b of picks) {
+      if (this.deadline(Number(b.split('.')[0])) === Infinity) this.urgent.delete(`${peer} ${b}`)
+      else this.urgent.add(`${peer} ${b}`)
+    }
     return picks
+  }
+
+  /** Requests made for a deadline that is gone, in pieces with under 3/4 of their blocks received. */
+  seek (): string[] {
+    const stale: Array<{ peer: string, block: string }> = []
+    for (const [block, peers] of this.inFlight) {
+      const piece = Number(block.split('.')[0])
+      const received = this.blocks(piece).filter(b => this.received.has(b)).length
+      if (this.deadline(piece) !== Infinity || received >= 0.75 * this.blocks(piece).length) continue
+      for (const peer of peers) if (this.urgent.has(`${peer} ${block}`)) stale.push({ peer, block })
+    }
+    for (const { peer, block } of stale) this.release(peer, block)
+    return stale.sort((x, y) => byBlock(x.block, y.block)).map(({ peer, block }) => `${peer} ${block}`)
   }
 
   got (peer: string, block: string): string[] {
@@ -99,13 +124,14 @@ class Model {
 }
 
 t.test('picks exactly what a full sort of every piece would, through random events', async t => {
-  const seen = { endgame: 0, duplicates: 0, cancels: 0 }
+  const seen = { endgame: 0, duplicates: 0, cancels: 0, stale: 0 }
   for (let seed = 0; seed < 40; seed++) {
     const rng = seededRandom(seed)
     const int = (n: number): number => Math.floor(rng() * n)
     const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!
     const blocks = Array.from({ length: PIECES }, () => String(1 + int(3))).join('')
-    const h = setup({ have: '0'.repeat(PIECES), blocks, random: () => 0.5 })
+    const deadlines = (): string => Array.from({ length: PIECES }, () => rng() < 0.7 ? '.' : String(int(10))).join('')
+    const h = setup({ have: '0'.repeat(PIECES), blocks, deadline: deadlines(), random: () => 0.5 })
     const m = new Model(h)
     for (let step = 0; step < 300; step++) {
       const peer = pick(PEERS)
@@ -155,8 +181,14 @@ t.test('picks exactly what a full sort of every piece would, through random even
         for (const b of m.blocks(piece)) { m.received.delete(b); m.inFlight.delete(b) }
         if (rng() < 0.8) h.verify(piece)
         else h.picker.onPieceFailed(piece)
-      } else {
+      } else if (op < 98) {
         h.prioritize(Array.from({ length: PIECES }, () => String(int(3))).join(''))
+      } else {
+        const deadline = deadlines()
+        h.mediator.deadlines = Array.from(deadline, c => c === '.' ? undefined : Number(c) * DEADLINE_STEP)
+        const stale = m.seek()
+        t.same(h.setDeadlines(deadline), stale, `seed ${seed} step ${step}: deadlines ${deadline}`)
+        if (stale.length > 0) seen.stale++
       }
       t.equal(h.picker.isEndgame(), m.endgame(), `seed ${seed} step ${step}: endgame`)
       if (m.endgame()) seen.endgame++
@@ -165,5 +197,5 @@ t.test('picks exactly what a full sort of every piece would, through random even
       }
     }
   }
-  t.ok(seen.endgame > 0 && seen.duplicates > 0 && seen.cancels > 0, `the events reach endgame: ${JSON.stringify(seen)}`)
+  t.ok(seen.endgame > 0 && seen.duplicates > 0 && seen.cancels > 0 && seen.stale > 0, `the events reach endgame and stale requests: ${JSON.stringify(seen)}`)
 })

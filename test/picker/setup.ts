@@ -2,8 +2,13 @@
  * Picker fixtures in the libtorrent manner: one character per piece. `setup` builds a picker over
  * a map-backed mediator and wraps it so every call is followed by `assertInvariants()`.
  * Blocks are written 'piece.block' ('3.1' is block 1 of piece 3) so pick orders read at a glance.
+ * Deadlines are digits of 100 ms ('3' is 300 ms, '.' none); rates are blocks per second, so a
+ * peer at 10 with nothing queued delivers its next block 100 ms from now.
  */
-import { PiecePicker, type BlockRequest, type PickerMediator } from '../../src/picker/index.js'
+import { BLOCK_BYTES, PiecePicker, type BlockRequest, type PeerSnapshot, type PickContext, type PickerMediator } from '../../src/picker/index.js'
+
+/** Milliseconds per deadline digit. */
+export const DEADLINE_STEP = 100
 
 export interface Fixture {
   /** '1' where the client has the piece verified, '0' where it is missing; sets the piece count. */
@@ -20,6 +25,21 @@ export interface Fixture {
   /** Replaces the seeded RNG, e.g. a constant so ties fall to the piece index. */
   random?: () => number
   endgameDuplicates?: number
+  /** One character per piece: a digit d is a deadline at d × 100 ms, '.' none. */
+  deadline?: string
+  /** Peer id to blocks per second; peers not listed are connected with an unknown rate (0). */
+  rates?: Record<string, number>
+  snubbed?: string[]
+  /** Web seeds: known to the picker only through the context, like the engine's. */
+  webSeeds?: string[]
+}
+
+/** What the harness tells the picker about one source; tests edit it between picks. */
+export interface SourceState {
+  /** Blocks per second. */
+  rate: number
+  snubbed: boolean
+  webSeed: boolean
 }
 
 /** A mediator answering from plain maps that tests edit directly. */
@@ -28,17 +48,20 @@ export class MapMediator implements PickerMediator {
   readonly have: Set<number>
   priorities: number[]
   readonly blocks: number[]
+  deadlines: Array<number | undefined>
 
   constructor (fixture: Fixture) {
     this.pieceCount = fixture.have.length
     this.have = new Set(indexesOf(fixture.have, '1'))
     this.priorities = digits(fixture.priority ?? '1'.repeat(this.pieceCount), this.pieceCount)
     this.blocks = digits(fixture.blocks ?? '1'.repeat(this.pieceCount), this.pieceCount)
+    this.deadlines = deadlines(fixture.deadline ?? '.'.repeat(this.pieceCount), this.pieceCount, 0)
   }
 
   blockCount (piece: number): number { return this.blocks[piece] ?? 0 }
   clientHasPiece (piece: number): boolean { return this.have.has(piece) }
   piecePriority (piece: number): number { return this.priorities[piece] ?? 0 }
+  pieceDeadline (piece: number): number | undefined { return this.deadlines[piece] }
 }
 
 export interface Harness {
@@ -55,21 +78,48 @@ export interface Harness {
   /** Replaces every priority ('0' deselects) and tells the picker. */
   prioritize: (priority: string) => void
   inFlight: (peer: string) => string[]
+  /** Sources the context describes, by id; edit them to slow a peer down or snub it. */
+  sources: Map<string, SourceState>
+  /** The context the engine would pass at `now`: queued bytes are the blocks in flight to each source. */
+  context: (now: number) => PickContext
+  /** `next` with a context at `now`. */
+  pick: (peer: string, max: number, now: number) => string[]
+  /** Replaces every deadline, digits counted from `from`, and returns the stale requests as 'peer piece.block'. */
+  setDeadlines: (deadline: string, from?: number) => string[]
 }
 
 export function setup (fixture: Fixture): Harness {
   const mediator = new MapMediator(fixture)
-  const picker = checked(new PiecePicker({
+  const raw = new PiecePicker({
     mediator,
     random: fixture.random ?? seededRandom(fixture.seed ?? 1),
     endgameDuplicates: fixture.endgameDuplicates
-  }))
+  })
+  const picker = checked(raw)
   picker.assertInvariants()
   for (const [peer, pieces] of Object.entries(fixture.peers ?? {})) {
     if (pieces.length !== mediator.pieceCount) throw new Error(`peer ${peer} fixture has ${pieces.length} pieces, torrent ${mediator.pieceCount}`)
     picker.onPeerBitfield(peer, piece => pieces[piece] === '1')
   }
   for (const peer of fixture.seeds ?? []) picker.onPeerHaveAll(peer)
+  const sources = new Map<string, SourceState>()
+  for (const peer of [...Object.keys(fixture.peers ?? {}), ...fixture.seeds ?? [], ...fixture.webSeeds ?? []]) {
+    sources.set(peer, {
+      rate: fixture.rates?.[peer] ?? 0,
+      snubbed: fixture.snubbed?.includes(peer) ?? false,
+      webSeed: fixture.webSeeds?.includes(peer) ?? false
+    })
+  }
+  // Reads the unchecked picker: the context is consulted in the middle of `next`.
+  const context = (now: number): PickContext => ({
+    now,
+    peer: (id): PeerSnapshot | undefined => {
+      const source = sources.get(id)
+      if (source === undefined) return undefined
+      const { rate, snubbed, webSeed } = source
+      return { rate: rate * BLOCK_BYTES, queuedBytes: raw.inFlight(id).length * BLOCK_BYTES, snubbed, webSeed }
+    }
+  })
   return {
     picker,
     mediator,
@@ -84,7 +134,14 @@ export function setup (fixture: Fixture): Harness {
       mediator.priorities = digits(priority, mediator.pieceCount)
       picker.onPriorityChanged()
     },
-    inFlight: peer => picker.inFlight(peer).map(name).sort(byBlock)
+    inFlight: peer => picker.inFlight(peer).map(name).sort(byBlock),
+    sources,
+    context,
+    pick: (peer, max, now) => picker.next(peer, max, context(now)).map(name),
+    setDeadlines: (deadline, from = 0) => {
+      mediator.deadlines = deadlines(deadline, mediator.pieceCount, from)
+      return picker.onDeadlinesChanged(from).map(({ peer, req }) => `${peer} ${name(req)}`)
+    }
   }
 }
 
@@ -138,6 +195,11 @@ function checked (picker: PiecePicker): PiecePicker {
 
 function indexesOf (pieces: string, char: string): number[] {
   return [...pieces].flatMap((c, i) => c === char ? [i] : [])
+}
+
+function deadlines (pieces: string, pieceCount: number, from: number): Array<number | undefined> {
+  if (pieces.length !== pieceCount) throw new Error(`fixture '${pieces}' has ${pieces.length} pieces, torrent ${pieceCount}`)
+  return [...pieces].map(c => c === '.' ? undefined : from + Number(c) * DEADLINE_STEP)
 }
 
 function digits (pieces: string, pieceCount: number): number[] {

@@ -1,0 +1,158 @@
+/**
+ * Stream readers turned into piece deadlines. A reader says where it reads (its window);
+ * from how fast its position advances we estimate the stream's byte rate and give every piece
+ * from the read position to a readahead horizon (in seconds of playback) the time it is
+ * needed by. Files whose index sits at the end (MP4, MKV…) also get their tail at once when
+ * opened from the start. The picker does the rest (earliest deadline first).
+ */
+import { AbortedError } from '../errors.js'
+import type { ByteRangeReader, TorrentFileInfo } from './types.js'
+
+/** Assumed stream rate before one is measured: about an 8 Mbit/s film. */
+const DEFAULT_BYTES_PER_SECOND = 1024 * 1024
+const MIN_BYTES_PER_SECOND = 128 * 1024
+/** Readahead in seconds of playback: grows while the swarm outpaces the stream. */
+const HORIZON_SECONDS = { slow: 20, normal: 40, fast: 120 }
+const MIN_READAHEAD_BYTES = 4 * 1024 * 1024
+/** Bytes at a file's end that hold a container index (moov, cues) worth fetching at open. */
+const INDEX_TAIL_BYTES = 2 * 1024 * 1024
+const INDEXED_AT_END = /\.(mp4|m4v|mov|mkv|webm|3gp)$/i
+/**
+ * Time the piece at the read position is needed by. Readers (a player's buffer, ffmpeg) read
+ * ahead of what is on screen, so "now" would be too strict: it would declare every first
+ * piece late at once and send it to the web seed before peers had a chance.
+ */
+const POSITION_SLACK_MS = 1000
+/** Weight of the newest rate sample in the moving average. */
+const RATE_SMOOTHING = 0.3
+
+export interface ReaderHost {
+  pieceLength (): number
+  length (): number
+  file (index: number): TorrentFileInfo | undefined
+  now (): number
+  /** Torrent download rate, bytes/s, to size the readahead. */
+  downloadRate (): number
+  readVerified (offset: number, length: number, signal: AbortSignal): Promise<Uint8Array>
+  /** The deadlines changed (a reader moved, opened or closed). */
+  deadlinesChanged (): void
+}
+
+export class StreamReaders {
+  private readonly readers = new Set<StreamReader>()
+  private deadlines = new Map<number, number>()
+
+  constructor (private readonly host: ReaderHost) {}
+
+  create (fileIndex?: number): ByteRangeReader {
+    return new StreamReader(this.host, this, fileIndex)
+  }
+
+  /** When `piece` is needed (ms timestamp), or undefined when no reader needs it. */
+  deadlineOf (piece: number): number | undefined {
+    return this.deadlines.get(piece)
+  }
+
+  get count (): number { return this.readers.size }
+
+  update (reader: StreamReader, active: boolean): void {
+    if (active) this.readers.add(reader)
+    else this.readers.delete(reader)
+    const merged = new Map<number, number>()
+    for (const each of this.readers) {
+      for (const [piece, deadline] of each.deadlines) {
+        const current = merged.get(piece)
+        if (current === undefined || deadline < current) merged.set(piece, deadline)
+      }
+    }
+    this.deadlines = merged
+    this.host.deadlinesChanged()
+  }
+}
+
+class StreamReader implements ByteRangeReader {
+  deadlines = new Map<number, number>()
+  private readonly controller = new AbortController()
+  private position: number | undefined
+  private positionAt = 0
+  private bytesPerSecond = DEFAULT_BYTES_PER_SECOND
+  private measured = false
+
+  constructor (private readonly host: ReaderHost, private readonly registry: StreamReaders, private readonly fileIndex: number | undefined) {}
+
+  setWindow (start: number, end: number): void {
+    if (this.controller.signal.aborted) return
+    const now = this.host.now()
+    const from = Math.max(0, Math.min(start, this.host.length()))
+    const to = Math.max(from, Math.min(end, this.host.length()))
+    this.measure(from, now)
+    this.deadlines = to > from ? this.deadlinesFor(from, to, now) : new Map()
+    this.registry.update(this, true)
+  }
+
+  /** Updates the stream-rate estimate from how far the read position moved since last time. */
+  private measure (position: number, now: number): void {
+    const previous = this.position
+    const elapsed = (now - this.positionAt) / 1000
+    const moved = previous === undefined ? 0 : position - previous
+    // A jump backwards or far ahead is a seek, not playback: keep the current estimate.
+    if (previous !== undefined && moved > 0 && elapsed > 0.05 && moved < 64 * 1024 * 1024) {
+      const sample = moved / elapsed
+      this.bytesPerSecond = this.measured ? this.bytesPerSecond * (1 - RATE_SMOOTHING) + sample * RATE_SMOOTHING : sample
+      this.measured = true
+    }
+    if (previous === undefined || moved !== 0) {
+      this.position = position
+      this.positionAt = now
+    }
+  }
+
+  private deadlinesFor (from: number, to: number, now: number): Map<number, number> {
+    const pieceLength = this.host.pieceLength()
+    const rate = Math.max(MIN_BYTES_PER_SECOND, this.bytesPerSecond)
+    const horizonEnd = Math.min(to, from + Math.max(MIN_READAHEAD_BYTES, rate * this.horizonSeconds(rate)))
+    const deadlines = new Map<number, number>()
+    const first = Math.floor(from / pieceLength)
+    const last = Math.floor((horizonEnd - 1) / pieceLength)
+    for (let piece = first; piece <= last; piece++) {
+      const ahead = Math.max(0, piece * pieceLength - from)
+      deadlines.set(piece, Math.round(now + POSITION_SLACK_MS + ahead / rate * 1000))
+    }
+    this.addIndexTail(from, now, deadlines)
+    return deadlines
+  }
+
+  /** Opening an MP4/MKV at its first byte: its index at the end is needed before playback. */
+  private addIndexTail (from: number, now: number, deadlines: Map<number, number>): void {
+    const file = this.fileIndex === undefined ? undefined : this.host.file(this.fileIndex)
+    if (file === undefined || !INDEXED_AT_END.test(file.path) || from !== file.offset || file.length <= INDEX_TAIL_BYTES) return
+    const pieceLength = this.host.pieceLength()
+    const first = Math.floor((file.offset + file.length - INDEX_TAIL_BYTES) / pieceLength)
+    const last = Math.floor((file.offset + file.length - 1) / pieceLength)
+    for (let piece = first; piece <= last; piece++) {
+      if (!deadlines.has(piece)) deadlines.set(piece, now + POSITION_SLACK_MS + 500)
+    }
+  }
+
+  private horizonSeconds (rate: number): number {
+    const swarm = this.host.downloadRate()
+    if (swarm >= 2 * rate) return HORIZON_SECONDS.fast
+    if (swarm >= rate) return HORIZON_SECONDS.normal
+    return HORIZON_SECONDS.slow
+  }
+
+  async read (offset: number, length: number, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {
+    if (this.controller.signal.aborted) throw new AbortedError('the reader was closed')
+    const signal = options.signal === undefined
+      ? this.controller.signal
+      : AbortSignal.any([options.signal, this.controller.signal])
+    return await this.host.readVerified(offset, length, signal)
+  }
+
+  close (): void {
+    if (this.controller.signal.aborted) return
+    this.controller.abort(new AbortedError('the reader was closed'))
+    this.deadlines = new Map()
+    this.registry.update(this, false)
+  }
+}

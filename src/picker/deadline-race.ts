@@ -1,0 +1,145 @@
+/**
+ * Who should fetch a block that has a deadline, judged from one moment's snapshots: the asking
+ * source's ETA against its rivals'. ETA = now + (queuedBytes + bytes) / rate; a source with an
+ * unknown rate (0) never meets a deadline. Pure arithmetic; one race serves one `next` call.
+ */
+import type { RequestStamp } from './request-ledger.js'
+import { BLOCK_BYTES, type PeerSnapshot, type PickContext } from './types.js'
+
+/** A rival must finish this many times sooner before a source that misses the deadline is passed over. */
+export const CLEARLY_SOONER = 1.5
+
+/** When the source would have delivered `bytes` more after what is queued to it; Infinity at an unknown rate. */
+export function finishTime (source: PeerSnapshot, bytes: number, now: number): number {
+  return source.rate > 0 ? now + (source.queuedBytes + bytes) * 1000 / source.rate : Infinity
+}
+
+/** One copy of a block in flight: who has it and how it was requested. */
+export interface InFlightCopy {
+  readonly peer: string
+  readonly stamp: RequestStamp | undefined
+}
+
+/** The asking source and where to find its rivals. */
+export interface DeadlineRaceInit {
+  peer: string
+  context: PickContext
+  /** Every source that may have pieces: peers heard from and web seeds seen. */
+  sources: () => Iterable<string>
+  has: (source: string, piece: number) => boolean
+}
+
+interface Rival {
+  readonly id: string
+  /** When it would deliver one more block. */
+  readonly finish: number
+  readonly webSeed: boolean
+}
+
+// A source the engine cannot describe is treated as new: unknown rate, nothing queued.
+const UNKNOWN: PeerSnapshot = { rate: 0, queuedBytes: 0, snubbed: false }
+
+/** Decides, block by block, whether the asking source should fetch blocks with deadlines. */
+export class DeadlineRace {
+  readonly now: number
+  readonly #init: DeadlineRaceInit
+  readonly #self: PeerSnapshot
+  readonly #snapshots = new Map<string, PeerSnapshot | undefined>()
+  /** Other usable sources, soonest first; read on first need. */
+  #rivals: Rival[] | undefined
+
+  constructor (init: DeadlineRaceInit) {
+    this.#init = init
+    this.now = init.context.now
+    this.#self = this.#snapshot(init.peer) ?? UNKNOWN
+  }
+
+  get webSeed (): boolean {
+    return this.#self.webSeed === true
+  }
+
+  /** Bytes queued to the asking source ahead of its next request, after `picked` picks this call. */
+  ahead (picked: number): number {
+    return this.#self.queuedBytes + picked * BLOCK_BYTES
+  }
+
+  /**
+   * May the asking source take a block of the piece that nobody has in flight? Never when snubbed;
+   * a web seed only when no regular peer can meet the deadline; and nobody who misses the
+   * deadline while a regular peer that has the piece would finish clearly sooner. Web seeds never
+   * keep a peer from a block: they may not ask, and they take over late blocks anyway.
+   */
+  mayTake (piece: number, deadline: number, picked: number): boolean {
+    if (this.#self.snubbed) return false
+    if (this.webSeed && this.#regularMeets(piece, deadline, [])) return false
+    const mine = this.#mine(picked)
+    if (mine <= deadline) return true
+    const best = this.#rivalList().find(rival => !rival.webSeed && this.#init.has(rival.id, piece))
+    return best === undefined || !this.#clearlySooner(best.finish, mine)
+  }
+
+  /**
+   * May the asking source take one more copy of a block in flight? Only when every copy is late
+   * for the deadline and this source meets it (or, once nobody can, is clearly sooner than the
+   * copies); a web seed only when no regular peer without a copy can meet it.
+   */
+  mayDuplicate (piece: number, deadline: number, copies: readonly InFlightCopy[], picked: number): boolean {
+    if (this.#self.snubbed) return false
+    const arrival = Math.min(...copies.map(copy => this.arrival(copy)))
+    if (arrival <= deadline) return false
+    const mine = this.#mine(picked)
+    if (!(mine <= deadline || this.#clearlySooner(mine, arrival))) return false
+    return !this.webSeed || !this.#regularMeets(piece, deadline, copies.map(copy => copy.peer))
+  }
+
+  /**
+   * When a copy in flight is expected: `ahead` plus one block after it was requested, at its
+   * source's current rate; once that time has passed, one block-time from now at best. Copies
+   * requested without a context count as on time; a gone, snubbed or unmeasured source as never.
+   */
+  arrival (copy: InFlightCopy): number {
+    const stamp = copy.stamp
+    if (stamp?.at === undefined) return -Infinity
+    const source = this.#snapshot(copy.peer)
+    if (source === undefined || source.snubbed || !(source.rate > 0)) return Infinity
+    const projected = stamp.at + (stamp.ahead + BLOCK_BYTES) * 1000 / source.rate
+    return projected >= this.now ? projected : this.now + BLOCK_BYTES * 1000 / source.rate
+  }
+
+  /** When the asking source would deliver a block requested after `picked` others this call. */
+  #mine (picked: number): number {
+    return finishTime(this.#self, (picked + 1) * BLOCK_BYTES, this.now)
+  }
+
+  /** `a` is clearly sooner than `b`, both measured from now. */
+  #clearlySooner (a: number, b: number): boolean {
+    return (a - this.now) * CLEARLY_SOONER < b - this.now
+  }
+
+  /** Some regular peer with the piece, not among `except`, would deliver a block by the deadline. */
+  #regularMeets (piece: number, deadline: number, except: readonly string[]): boolean {
+    for (const rival of this.#rivalList()) {
+      if (rival.finish > deadline) return false
+      if (!rival.webSeed && !except.includes(rival.id) && this.#init.has(rival.id, piece)) return true
+    }
+    return false
+  }
+
+  #rivalList (): Rival[] {
+    if (this.#rivals !== undefined) return this.#rivals
+    const rivals: Rival[] = []
+    for (const id of this.#init.sources()) {
+      const source = id === this.#init.peer ? undefined : this.#snapshot(id)
+      if (source === undefined || source.snubbed) continue
+      rivals.push({ id, finish: finishTime(source, BLOCK_BYTES, this.now), webSeed: source.webSeed === true })
+    }
+    // Infinity - Infinity is NaN, so compare rather than subtract.
+    this.#rivals = rivals.sort((a, b) => a.finish < b.finish ? -1 : a.finish > b.finish ? 1 : 0)
+    return rivals
+  }
+
+  #snapshot (id: string): PeerSnapshot | undefined {
+    if (!this.#snapshots.has(id)) this.#snapshots.set(id, this.#init.context.peer(id))
+    return this.#snapshots.get(id)
+  }
+}

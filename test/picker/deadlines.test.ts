@@ -1,0 +1,92 @@
+/**
+ * Deadlines in the ranking and the placement of urgent blocks: each goes to a source expected to
+ * deliver it in time. Deadline digits are 100 ms; rates are blocks per second (setup.ts).
+ */
+import t from 'tap'
+import { setup, type Fixture } from './setup.js'
+
+// Peer a has everything; b, c and d make piece 0 the rarest and piece 3 the commonest.
+const peers = { a: '1111', b: '0111', c: '0011', d: '0001' }
+
+interface OrderCase { name: string, fixture: Fixture, picks: string[] }
+
+const orders: OrderCase[] = [
+  { name: 'serves pieces with deadlines first, earliest deadline first', fixture: { have: '0000', peers, deadline: '.3.1' }, picks: ['3.0', '1.0', '0.0', '2.0'] },
+  { name: 'ranks a deadline before priority', fixture: { have: '0000', peers, deadline: '...1', priority: '1191' }, picks: ['3.0', '2.0', '0.0', '1.0'] },
+  { name: 'keeps rarest first among pieces without deadlines', fixture: { have: '0000', peers, deadline: '..1.' }, picks: ['2.0', '0.0', '1.0', '3.0'] },
+  { name: 'keeps rarest first when no piece has a deadline', fixture: { have: '0000', peers, deadline: '....' }, picks: ['0.0', '1.0', '2.0', '3.0'] },
+  { name: 'fetches a piece with a deadline even when its file is deselected', fixture: { have: '0000', peers, deadline: '.1..', priority: '1011' }, picks: ['1.0', '0.0', '2.0', '3.0'] }
+]
+
+for (const c of orders) {
+  t.test(`${c.name}, with or without a context`, async t => {
+    t.same(setup(c.fixture).next('a', 4), c.picks, 'next without a context')
+    t.same(setup({ ...c.fixture, rates: { a: 10 } }).pick('a', 4, 0), c.picks, 'next with a context in which a meets every deadline')
+  })
+}
+
+t.test('gives an urgent piece to the fastest peer: a slow peer asking first gets a piece without a deadline', async t => {
+  const h = setup({ have: '00', peers: { slow: '11', fast: '11' }, deadline: '2.', rates: { slow: 2, fast: 10 } })
+  t.same(h.pick('slow', 2, 0), ['1.0'], 'slow would deliver at 500 ms for a 200 ms deadline; fast at 100 ms')
+  t.same(h.pick('fast', 1, 0), ['0.0'])
+})
+
+t.test('gives a slow peer nothing when every piece it could take is urgent and a faster peer has it', async t => {
+  const h = setup({ have: '0', peers: { slow: '1', fast: '1' }, deadline: '2', rates: { slow: 2, fast: 10 } })
+  t.same(h.pick('slow', 4, 0), [])
+  t.same(h.pick('fast', 4, 0), ['0.0'])
+})
+
+t.test('gives a slow peer an urgent piece when no peer with the piece is clearly faster', async t => {
+  const h = setup({ have: '0', peers: { slow: '1', other: '1', fast: '0' }, deadline: '2', rates: { slow: 2, other: 3, fast: 100 } })
+  t.same(h.pick('slow', 1, 0), ['0.0'], 'other misses too and is not 1.5 times sooner; fast lacks the piece')
+})
+
+t.test('gives urgent pieces to peers of unknown rate when no rate is known', async t => {
+  const h = setup({ have: '0', peers: { a: '1', b: '1' }, deadline: '2' })
+  t.same(h.pick('a', 1, 0), ['0.0'])
+})
+
+t.test('spreads the blocks of one urgent piece over two fast peers', async t => {
+  const h = setup({ have: '00', blocks: '42', peers: { a: '11', b: '11' }, deadline: '3.', rates: { a: 10, b: 10 } })
+  t.same(h.pick('a', 4, 0), ['0.0', '0.1', '0.2', '1.0'], 'a would deliver 0.3 at 400 ms, after the deadline, and b at 100 ms')
+  t.same(h.pick('b', 2, 0), ['0.3', '1.1'])
+  t.same(h.inFlight('a'), ['0.0', '0.1', '0.2', '1.0'])
+  t.same(h.inFlight('b'), ['0.3', '1.1'])
+})
+
+t.test('counts what is already queued to a peer in its ETA', async t => {
+  const h = setup({ have: '000', peers: { a: '111', b: '011' }, deadline: '.2.', rates: { a: 10, b: 10 } })
+  t.same(h.pick('b', 2, 0), ['1.0', '2.0'])
+  h.sources.get('b')!.rate = 5
+  h.failed('b', '1.0')
+  t.same(h.pick('b', 1, 0), [], 'b, one block queued at 5 blocks/s, would deliver at 400 ms; a at 100 ms')
+  t.same(h.pick('a', 1, 0), ['1.0'])
+})
+
+t.test('gives a snubbed peer no urgent piece, even when nobody else has it', async t => {
+  const h = setup({ have: '00', peers: { a: '11', b: '01' }, deadline: '5.', rates: { a: 100, b: 10 }, snubbed: ['a'] })
+  t.same(h.pick('a', 2, 0), ['1.0'])
+  t.same(h.inFlight('a'), ['1.0'])
+})
+
+t.test('without a context, ignores rates and snubs: deadlines only order the pieces', async t => {
+  const h = setup({ have: '00', peers: { slow: '11', fast: '11' }, deadline: '2.', rates: { slow: 2, fast: 10 }, snubbed: ['slow'] })
+  t.same(h.next('slow', 2), ['0.0', '1.0'])
+})
+
+t.test('gives a stranger nothing, with or without a context', async t => {
+  const h = setup({ have: '0', peers: { a: '1' }, deadline: '1', rates: { a: 10 } })
+  t.same(h.pick('stranger', 1, 0), [])
+  t.same(h.next('stranger', 1), [])
+})
+
+t.test('in endgame with deadlines, duplicates in deadline order and cancels the loser', async t => {
+  const h = setup({ have: '00', blocks: '22', peers: { a: '11', b: '11' }, webSeeds: ['w'], deadline: '65', rates: { a: 10, b: 10, w: 10 } })
+  t.same(h.pick('a', 4, 0), ['1.0', '1.1', '0.0', '0.1'])
+  t.ok(h.picker.isEndgame())
+  t.same(h.pick('b', 4, 0), ['1.0', '1.1', '0.0', '0.1'], 'nothing is late, so these are endgame duplicates')
+  t.same(h.pick('w', 4, 0), [], 'a web seed never gets endgame duplicates')
+  t.same(h.got('b', '1.0'), ['a'])
+  t.same(h.inFlight('a'), ['0.0', '0.1', '1.1'])
+})
