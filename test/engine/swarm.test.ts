@@ -3,8 +3,9 @@ import { createHash, randomBytes } from 'node:crypto'
 import bencode from 'bencode'
 import { mkdir, writeFile, readFile } from 'node:fs/promises'
 import { join, dirname } from 'node:path'
-import { createEngine, type Engine, type Torrent } from '../../src/engine/index.js'
-import { silentLogger } from '../../src/log.js'
+import type { Torrent } from '../../src/engine/index.js'
+import { startTestEngine } from '../helpers/engine.js'
+import { tempDir } from '../helpers/fixtures.js'
 import { parseTorrentFile } from '../../src/engine/metainfo.js'
 
 const files = [
@@ -32,13 +33,6 @@ async function makeTorrent (): Promise<{ torrentFile: Buffer, contents: Map<stri
   return { torrentFile: Buffer.from(bencode.encode({ info })), contents }
 }
 
-function engineIn (dir: string, seed = 1): Engine {
-  return createEngine({
-    dataDir: dir, torrentPort: 0, torrentHost: '127.0.0.1', dht: false, lsd: false, upnp: false,
-    maxConnections: 50, maxConnectionsPerTorrent: 20, uploadRateLimit: 0, downloadRateLimit: 0, log: silentLogger(), seed
-  })
-}
-
 async function waitFor (what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const start = Date.now()
   while (!check()) {
@@ -59,13 +53,10 @@ async function readAll (torrent: Torrent, index: number): Promise<Buffer> {
 }
 
 t.test('a seeder adopts data already on disk and a magnet-link leecher downloads it byte-identical', async t => {
-  const root = t.testdir()
+  const root = await tempDir(t)
   const { torrentFile, contents } = await makeTorrent()
-  const seeder = engineIn(join(root, 'seeder'), 1)
-  const leecher = engineIn(join(root, 'leecher'), 2)
-  await seeder.start()
-  await leecher.start()
-  t.teardown(async () => { await leecher.stop(); await seeder.stop() })
+  const seeder = await startTestEngine(t, { dataDir: join(root, 'seeder'), seed: 1 })
+  const leecher = await startTestEngine(t, { dataDir: join(root, 'leecher'), seed: 2 })
 
   const metainfo = await parseTorrentFile(torrentFile)
   const infoHash = metainfo.infoHash
