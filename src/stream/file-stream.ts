@@ -10,13 +10,17 @@ import { Readable } from 'node:stream'
 import { AbortedError, FileNotFoundError, RangeNotSatisfiableError, StorageError } from '../errors.js'
 import type { ByteRangeReader, Torrent } from '../engine/types.js'
 
-export const DEFAULT_READAHEAD = 8 * 1024 * 1024
+/**
+ * By default the window reaches the end of the requested range: the engine sizes the actual
+ * readahead in seconds of playback from the stream's rate and the swarm's speed.
+ */
+export const DEFAULT_READAHEAD = Number.POSITIVE_INFINITY
 export const DEFAULT_MAX_CHUNK = 1024 * 1024
 
 export interface FileStreamOptions {
   /** Aborting destroys the stream with AbortedError and closes the reader. */
   signal?: AbortSignal
-  /** Bytes past the read position the reader claims; default 8 MiB. */
+  /** Bytes past the read position the reader claims at most; default: to the range's end. */
   readahead?: number
   /** Largest single read; default 1 MiB. */
   maxChunk?: number
