@@ -14,6 +14,7 @@ import type { Metainfo } from './metainfo.js'
 import { PieceAssembly } from './piece-assembly.js'
 import type { PeerHost, PeerSession } from './peer-session.js'
 import { StreamReaders } from './stream-readers.js'
+import { VerifiedReads } from './verified-reads.js'
 import type { TokenBucket } from './token-bucket.js'
 import type { ByteRangeReader, Torrent, TorrentFileInfo, TorrentState, TorrentStats } from './types.js'
 import { torrentStats } from './torrent-stats.js'
@@ -69,7 +70,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   private readonly strikes = new Map<string, number>()
   private wantedFiles: Set<number> | undefined
   private priorities: Uint8Array | Int32Array = new Int32Array(0)
-  private readonly waiters = new Set<() => void>()
+  private readonly reads = new VerifiedReads()
   private readonly metadataWaiters = new Set<() => void>()
   private readonly now: () => number
   private readonly random: () => number
@@ -158,13 +159,10 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
       if (this.state === 'stopped') return
       if (store.hasPiece(piece)) continue
       const ok = await store.adoptExisting(piece).catch(() => false)
-      if (ok && this.pickerInstance !== undefined) {
-        adopted++
-        this.assembly?.drop(piece)
-        this.pickerInstance.onPieceVerified(piece)
-        for (const peer of this.peers.values()) peer.announceHave(piece)
-        this.wakeReaders()
-      }
+      if (!ok) continue
+      adopted++
+      this.assembly?.drop(piece)
+      this.onPieceAvailable(piece)
     }
     if (adopted > 0) this.log.info({ adopted }, 'adopted pieces already on disk')
     this.checkCompletion()
@@ -293,11 +291,16 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     }
     this.assembly?.release(data)
     if (this.error !== undefined) this.error = undefined
-    picker.onPieceVerified(piece)
+    this.onPieceAvailable(piece)
+    this.checkCompletion()
+  }
+
+  /** A piece became verified (downloaded or adopted from disk): tell the picker, peers and readers. */
+  private onPieceAvailable (piece: number): void {
+    this.pickerInstance?.onPieceVerified(piece)
     for (const peer of this.peers.values()) peer.announceHave(piece)
     this.emit('verified', piece)
-    this.wakeReaders()
-    this.checkCompletion()
+    this.reads.wake()
   }
 
   private checkCompletion (): void {
@@ -379,38 +382,12 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     this.emit('deadlinesChanged')
   }
 
-  private wakeReaders (): void {
-    for (const wake of [...this.waiters]) wake()
-  }
 
   private async readVerified (offset: number, length: number, signal: AbortSignal): Promise<Uint8Array> {
-    const metainfo = this.metainfo
-    if (metainfo === undefined) await this.whenMetadata({ signal })
+    if (this.metainfo === undefined) await this.whenMetadata({ signal })
     const info = this.metainfo as Metainfo
     if (offset < 0 || length < 0 || offset + length > info.length) throw new RangeError(`read ${offset}+${length} outside torrent of ${info.length} bytes`)
-    if (length === 0) return new Uint8Array(0)
-    const first = Math.floor(offset / info.pieceLength)
-    const last = Math.floor((offset + length - 1) / info.pieceLength)
-    for (;;) {
-      signal.throwIfAborted()
-      let missing = false
-      for (let piece = first; piece <= last && !missing; piece++) missing = !this.hasPiece(piece)
-      if (!missing) {
-        try {
-          return await (this.store as PieceStore).read(offset, length)
-        } catch (err) {
-          if (!(err instanceof PieceHashMismatchError)) throw err
-          continue // the store dropped the piece; wait for it again
-        }
-      }
-      await new Promise<void>((resolve, reject) => {
-        const wake = (): void => { cleanup(); resolve() }
-        const abort = (): void => { cleanup(); reject(signal.reason ?? new AbortedError('read aborted')) }
-        const cleanup = (): void => { this.waiters.delete(wake); signal.removeEventListener('abort', abort) }
-        this.waiters.add(wake)
-        signal.addEventListener('abort', abort, { once: true })
-      })
-    }
+    return await this.reads.read(this.store as PieceStore, info.pieceLength, offset, length, signal)
   }
 
   /** Stops readers and closes the store; the swarm is stopped by the caller. */
