@@ -52,6 +52,11 @@ export class SwarmAvailability {
     return known !== undefined && (known.all || known.bits[piece] === 1)
   }
 
+  /** The source asked as a web seed and has not gone since. */
+  isWebSeed (peer: string): boolean {
+    return this.#webSeeds.has(peer)
+  }
+
   /** Marks the source as a web seed, or as no longer one. */
   setWebSeed (peer: string, webSeed: boolean): void {
     if (webSeed) this.#webSeeds.add(peer)

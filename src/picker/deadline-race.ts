@@ -33,6 +33,8 @@ interface Rival {
   readonly id: string
   /** When it would deliver one more block. */
   readonly finish: number
+  /** Bytes per second; 0 when not yet measured. */
+  readonly rate: number
   readonly webSeed: boolean
 }
 
@@ -58,6 +60,16 @@ export class DeadlineRace {
     return this.#self.webSeed === true
   }
 
+  /**
+   * Bytes per second of the other regular (not web seed, not snubbed) sources together; sources
+   * with no measured rate yet are left out, so they neither speed up nor slow down the sum.
+   */
+  get regularRate (): number {
+    let rate = 0
+    for (const rival of this.#rivalList()) if (!rival.webSeed && rival.rate > 0) rate += rival.rate
+    return rate
+  }
+
   /** Bytes queued to the asking source ahead of its next request, after `picked` picks this call. */
   ahead (picked: number): number {
     return this.#self.queuedBytes + picked * BLOCK_BYTES
@@ -67,10 +79,13 @@ export class DeadlineRace {
    * May the asking source take a block of the piece that nobody has in flight? Never when snubbed;
    * a web seed only when no regular peer can meet the deadline; and nobody who misses the
    * deadline while a regular peer that has the piece would finish clearly sooner. Web seeds never
-   * keep a peer from a block: they may not ask, and they take over late blocks anyway.
+   * keep a peer from a block: they may not ask, and they take over late blocks anyway. A piece
+   * the regular peers together cannot reach in time (`swarmLate`, swarm-backlog.ts) is a web
+   * seed's whatever its own ETA: every byte it delivers shortens the peers' backlog.
    */
-  mayTake (piece: number, deadline: number, picked: number): boolean {
+  mayTake (piece: number, deadline: number, picked: number, swarmLate = false): boolean {
     if (this.#self.snubbed) return false
+    if (this.webSeed && swarmLate) return true
     if (this.webSeed && this.#regularMeets(piece, deadline, [])) return false
     const mine = this.#mine(picked)
     if (mine <= deadline) return true
@@ -131,7 +146,7 @@ export class DeadlineRace {
     for (const id of this.#init.sources()) {
       const source = id === this.#init.peer ? undefined : this.#snapshot(id)
       if (source === undefined || source.snubbed) continue
-      rivals.push({ id, finish: finishTime(source, BLOCK_BYTES, this.now), webSeed: source.webSeed === true })
+      rivals.push({ id, finish: finishTime(source, BLOCK_BYTES, this.now), rate: source.rate, webSeed: source.webSeed === true })
     }
     // Infinity - Infinity is NaN, so compare rather than subtract.
     this.#rivals = rivals.sort((a, b) => a.finish < b.finish ? -1 : a.finish > b.finish ? 1 : 0)

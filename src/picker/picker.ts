@@ -12,6 +12,7 @@ import type { PieceProgress } from './piece-progress.js'
 import { compareRank, type PieceRank } from './rank.js'
 import { RankedOrder } from './ranked-order.js'
 import { RequestLedger } from './request-ledger.js'
+import { webSeedWork } from './swarm-backlog.js'
 import type { BlockRequest, PickContext, PickerInit, PickerMediator, StaleRequest } from './types.js'
 
 interface RankedProgress { progress: PieceProgress, key: PieceRank }
@@ -19,7 +20,7 @@ interface RankedProgress { progress: PieceProgress, key: PieceRank }
 /**
  * Piece picker: earliest deadline first, then priority, strict completion of started pieces,
  * rarest first; endgame duplicates; with a context, ETA-based placement of urgent blocks,
- * duplicates of late blocks, and web seeds as a fallback for deadlines only.
+ * duplicates of late blocks, and web seeds as a fallback for deadlines the peers miss.
  */
 export class PiecePicker {
   readonly #mediator: PickerMediator
@@ -95,7 +96,8 @@ export class PiecePicker {
    * time: deadlines only order pieces. With it, a block with a deadline goes to this source only
    * when no rival would clearly deliver it sooner, late blocks are duplicated to sources that can
    * still make the deadline, snubbed sources get no block with a deadline, and a web seed gets
-   * only blocks whose deadline no regular peer can meet.
+   * only blocks whose deadline no regular peer can meet, then those of pieces the peers the
+   * picker knows cannot reach in time together, at the sum of their rates (swarm-backlog.ts).
    */
   next (peer: string, maxRequests: number, context?: PickContext): BlockRequest[] {
     const picks: BlockRequest[] = []
@@ -124,6 +126,7 @@ export class PiecePicker {
       return full()
     })
     takeStartedBefore(undefined)
+    if (!full() && urgentOnly && race !== undefined) this.#takeAtRisk(peer, picks, maxRequests, race)
     if (!full() && !urgentOnly && this.isEndgame()) this.#takeDuplicates(peer, picks, maxRequests, race)
     return picks
   }
@@ -240,7 +243,7 @@ export class PiecePicker {
    * Blocks of one piece (started, or a new one by index) in block order: those nobody has in
    * flight and, for a deadline judged by a race, late ones this source may duplicate.
    */
-  #takeBlocks (peer: string, piece: PieceProgress | number, picks: BlockRequest[], max: number, race: DeadlineRace | undefined): void {
+  #takeBlocks (peer: string, piece: PieceProgress | number, picks: BlockRequest[], max: number, race: DeadlineRace | undefined, swarmLate = false): void {
     const progress = typeof piece === 'number' ? undefined : piece
     const index = progress?.piece ?? piece as number
     const deadline = this.#deadlines.of(index)
@@ -254,7 +257,7 @@ export class PiecePicker {
       const holders = progress?.requesters(block) ?? []
       if (holders.length === 0) {
         // A refusal stands for the rest of the piece: this source's ETA only grows with each pick.
-        mayTake &&= !judged || race.mayTake(index, deadline, picks.length)
+        mayTake &&= !judged || race.mayTake(index, deadline, picks.length, swarmLate)
         if (!mayTake) continue
       } else {
         if (!judged || holders.length >= this.#maxDuplicates || holders.includes(peer)) continue
@@ -262,6 +265,15 @@ export class PiecePicker {
         if (!race.mayDuplicate(index, deadline, copies, picks.length)) continue
       }
       this.#request(peer, index, block, blockCount, deadline, picks, race)
+    }
+  }
+
+  /** Web seed: blocks of the deadline pieces the regular peers together cannot finish in time. */
+  #takeAtRisk (peer: string, picks: BlockRequest[], max: number, race: DeadlineRace): void {
+    const init = { now: race.now, rate: race.regularRate, deadlines: this.#deadlines, ledger: this.#ledger, mediator: this.#mediator }
+    for (const piece of webSeedWork({ ...init, isWebSeed: source => this.#swarm.isWebSeed(source) })) {
+      if (picks.length >= max) return
+      this.#takeBlocks(peer, this.#ledger.get(piece) ?? piece, picks, max, race, true)
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * The deadlines the picker ranks by, read from the mediator for every piece when built and at
  * each refresh, so that a change touches only the pieces whose deadline moved, and the requests
- * a vanished deadline leaves stale. Invariant: Infinity stands for "no deadline", never NaN.
+ * a vanished deadline leaves stale. Invariants: Infinity stands for "no deadline", never NaN;
+ * `earliestFirst` lists exactly the pieces with a deadline, by deadline then index.
  */
 import type { RequestLedger } from './request-ledger.js'
 import type { PickerMediator, StaleRequest } from './types.js'
@@ -13,10 +14,18 @@ export const NEARLY_DONE = 0.75
 export class PieceDeadlines {
   readonly #mediator: PickerMediator
   readonly #deadlines: Float64Array
+  /** Pieces with a deadline, earliest first: a reader's window, small next to the torrent. */
+  #earliestFirst: number[] = []
 
   constructor (mediator: PickerMediator) {
     this.#mediator = mediator
     this.#deadlines = Float64Array.from({ length: mediator.pieceCount }, (_, piece) => this.#ask(piece))
+    this.#earliestFirst = this.#sorted()
+  }
+
+  /** Pieces with a deadline (verified ones included), earliest deadline first, ties by index. */
+  earliestFirst (): readonly number[] {
+    return this.#earliestFirst
   }
 
   /** The piece's deadline (ms), Infinity for none. */
@@ -26,12 +35,15 @@ export class PieceDeadlines {
 
   /** Reads every deadline again and reports each piece whose deadline moved. */
   refresh (moved: (piece: number) => void): void {
+    let anyMoved = false
     for (let piece = 0; piece < this.#deadlines.length; piece++) {
       const deadline = this.#ask(piece)
       if (deadline === this.#deadlines[piece]) continue
       this.#deadlines[piece] = deadline
+      anyMoved = true
       moved(piece)
     }
+    if (anyMoved) this.#earliestFirst = this.#sorted()
   }
 
   /**
@@ -57,6 +69,15 @@ export class PieceDeadlines {
     this.#deadlines.forEach((deadline, piece) => {
       if (Number.isNaN(deadline) || deadline === -Infinity) throw new Error(`piece ${piece} has deadline ${deadline}`)
     })
+    const listed = this.#earliestFirst.join()
+    const expected = this.#sorted().join()
+    if (listed !== expected) throw new Error(`pieces with deadlines listed as [${listed}], expected [${expected}]`)
+  }
+
+  #sorted (): number[] {
+    const pieces: number[] = []
+    this.#deadlines.forEach((deadline, piece) => { if (deadline !== Infinity) pieces.push(piece) })
+    return pieces.sort((a, b) => (this.of(a) - this.of(b)) || (a - b))
   }
 
   #ask (piece: number): number {

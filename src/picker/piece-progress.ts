@@ -48,6 +48,11 @@ export class PieceProgress {
     return this.#requesters[block] ?? []
   }
 
+  /** Some block is in flight to a peer that passes the test. */
+  isInFlightTo (test: (peer: string) => boolean): boolean {
+    return this.#requesters.some(peers => peers?.some(test) === true)
+  }
+
   addRequest (block: number, peer: string): void {
     const peers = this.#requesters[block]
     if (peers === undefined || peers.length === 0) {

@@ -40,7 +40,8 @@ export interface PeerSnapshot {
   snubbed: boolean
   /**
    * An HTTP web seed (BEP 19): a fallback that serves every piece but gets only blocks of
-   * pieces whose deadline no regular peer can meet. It need not be announced with a bitfield.
+   * pieces whose deadline no regular peer can meet, alone or with the others (their rates
+   * summed). It need not be announced with a bitfield.
    */
   webSeed?: boolean
 }
@@ -49,7 +50,11 @@ export interface PeerSnapshot {
 export interface PickContext {
   /** Current time on the clock the deadlines use. */
   now: number
-  /** Any source by id; undefined when it is gone or cannot be asked now. */
+  /**
+   * Any source by id; undefined when it is gone or cannot be asked now. The picker asks only
+   * about sources it knows: those announced to it (bitfield, HAVE ALL, HAVE) and web seeds that
+   * have asked it for blocks.
+   */
   peer: (id: string) => PeerSnapshot | undefined
 }
 

@@ -1,6 +1,7 @@
 /**
  * A web seed is a fallback for deadlines only: it is described by the context, has every piece,
- * and gets a block only when no regular peer can deliver it in time.
+ * and gets a block only when no regular peer can deliver it in time: judged block by block here,
+ * and for the peers together in swarm-backlog.test.ts.
  */
 import t from 'tap'
 import { setup } from './setup.js'

@@ -1,0 +1,70 @@
+/**
+ * The swarm's view of deadline work, for web seeds. Deadline pieces not yet verified form a
+ * backlog that the regular peers drain together, earliest deadline first, at the sum of their
+ * measured rates: piece p is reached at now + (missing bytes of p and every piece before it) / rate.
+ * A piece reached after its deadline is at risk even when each of its blocks alone looks
+ * deliverable by some peer. No measured rate means no aggregate risk (per-block rules still apply).
+ */
+import type { PieceDeadlines } from './piece-deadlines.js'
+import type { RequestLedger } from './request-ledger.js'
+import { BLOCK_BYTES, type PickerMediator } from './types.js'
+
+/** One moment's backlog: the deadline pieces and how fast the regular peers drain them. */
+export interface SwarmBacklogInit {
+  now: number
+  /** Bytes per second of the regular peers together, unmeasured ones left out; 0 when none is measured. */
+  rate: number
+  /** Pieces with a deadline, earliest first; verified ones have no missing bytes. */
+  pieces: Iterable<number>
+  deadline: (piece: number) => number
+  /** Bytes of the piece not yet received (blocks in flight count: conservative). */
+  missingBytes: (piece: number) => number
+}
+
+/** Pieces the regular peers together will not finish by their deadlines, earliest deadline first. */
+export function * piecesAtRisk (init: SwarmBacklogInit): Generator<number> {
+  if (!(init.rate > 0)) return
+  let backlog = 0
+  for (const piece of init.pieces) {
+    const missing = init.missingBytes(piece)
+    if (missing <= 0) continue
+    backlog += missing
+    if (init.now + backlog * 1000 / init.rate > init.deadline(piece)) yield piece
+  }
+}
+
+/** The picker's state a web seed's share of the backlog is read from. */
+export interface WebSeedWorkInit {
+  now: number
+  /** As {@link SwarmBacklogInit.rate}. */
+  rate: number
+  deadlines: PieceDeadlines
+  ledger: RequestLedger
+  mediator: PickerMediator
+  isWebSeed: (source: string) => boolean
+}
+
+/**
+ * The at-risk pieces in the order a web seed should work on them: those no regular peer is
+ * working on first, so the web seed and the peers do not fight over one piece, then the rest;
+ * each group earliest deadline first. Lazy: the backlog is walked once, and only as far as needed.
+ */
+export function * webSeedWork (init: WebSeedWorkInit): Generator<number> {
+  const { deadlines, ledger, mediator } = init
+  const regular = (source: string): boolean => !init.isWebSeed(source)
+  const worked: number[] = []
+  const atRisk = piecesAtRisk({
+    now: init.now,
+    rate: init.rate,
+    pieces: deadlines.earliestFirst(),
+    deadline: piece => deadlines.of(piece),
+    missingBytes: piece => mediator.clientHasPiece(piece)
+      ? 0
+      : (mediator.blockCount(piece) - (ledger.get(piece)?.received ?? 0)) * BLOCK_BYTES
+  })
+  for (const piece of atRisk) {
+    if (ledger.get(piece)?.isInFlightTo(regular) === true) worked.push(piece)
+    else yield piece
+  }
+  yield * worked
+}
