@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: Reel against webtorrent on loopback, sections run in order
- * (download, first byte; streaming and HLS are meant to join as modules that
- * return a `SectionReport`). Flags: --quick (64 MiB, 1 run), --runs N,
+ * (download, first byte, streaming against webtorrent and libtorrent; HLS is
+ * meant to join as a module that returns a `SectionReport`). Flags: --quick (64 MiB, 1 run), --runs N,
  * --size-mib N, --only a,b, --json FILE, --verbose, --daemon-entry FILE (run
  * that file as the daemon, e.g. scripts/bench/stand-in-daemon.mjs, to check
  * the bench itself before Reel exists). Every child process is
@@ -16,10 +16,12 @@ import { createContext, errorMessage, type BenchContext, type BenchOptions } fro
 import { runDownloadBench } from './download.js'
 import { runFirstByteBench } from './first-byte.js'
 import { renderSection, type SectionReport } from './report.js'
+import { runStreamingBench } from './streaming.js'
 
 const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionReport>> = {
   download: runDownloadBench,
   'first-byte': runFirstByteBench,
+  streaming: runStreamingBench,
 }
 
 function options(): { bench: BenchOptions, only: string[], json: string | undefined } {

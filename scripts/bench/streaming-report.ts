@@ -1,0 +1,186 @@
+/**
+ * Tables and target checks of the streaming section: one table per
+ * measurement with each client's median over its successful runs, the ratios
+ * Reel/webtorrent and Reel/libtorrent, and the issue's targets. A missed
+ * target is a FAIL row, never a failed process.
+ */
+import { MiB } from './context.js'
+import { fmt, median, ratio, type SectionReport, type Table, type TargetCheck } from './report.js'
+import { STREAM_CLIENTS, type StreamClientName } from './stream-clients.js'
+
+export interface StreamingPlan {
+  fileMiB: number
+  runs: number
+  seeders: number
+  /** Upload limit of each seeder, and the web seed's rate, bytes/s. */
+  seederRate: number
+  playbackRate: number
+  playbackSec: number
+  aheadBytes: number
+  rebufferBytes: number
+  seekFraction: number
+}
+
+export type Outcome<T> = { ok: true, value: T } | { ok: false, reason: string }
+
+export interface SeekRun { startupSec: number, seekSec: number }
+
+export interface PlaybackRun {
+  /** From adding the torrent until the playback reader had 2 MiB. */
+  startupSec: number | undefined
+  stalls: number
+  stalledSec: number
+  playedSec: number
+  complete: boolean
+  receivedBytes: number
+  /** From adding the torrent until the play ended. */
+  wallSec: number
+  cpuSec: number | undefined
+  peakRssMiB: number | undefined
+}
+
+export interface WebSeedRun extends PlaybackRun { webSeedBytes: number, peerBytes: number, webSeedRequests: number }
+
+export interface ClientRuns { seek: Outcome<SeekRun>[], playback: Outcome<PlaybackRun>[], webSeed: Outcome<WebSeedRun>[] }
+
+type Metric<T> = (v: T) => number | undefined
+
+function values<T>(runs: Outcome<T>[], pick: Metric<T>): number[] {
+  return runs.flatMap(r => (r.ok ? [pick(r.value)] : [])).filter((v): v is number => v !== undefined && Number.isFinite(v))
+}
+
+const med = <T>(runs: Outcome<T>[], pick: Metric<T>): number | undefined => median(values(runs, pick))
+
+function status(runs: Outcome<unknown>[]): string {
+  const failed = runs.find((r): r is { ok: false, reason: string } => !r.ok)
+  return failed === undefined ? 'ok' : failed.reason.slice(0, 90)
+}
+
+const okCount = (runs: Outcome<unknown>[]): string => `${runs.filter(r => r.ok).length}/${runs.length}`
+
+interface Column<T> { title: string, pick: Metric<T>, digits: number, ratio?: boolean }
+
+/** One row per client (medians), then Reel/webtorrent and Reel/libtorrent rows for the columns that have ratios. */
+function measurementTable<T>(title: string, runs: Map<StreamClientName, Outcome<T>[]>, columns: Column<T>[],
+  extra: { perRun?: Metric<T>, perRunDigits?: number, notes: string[] }): Table {
+  const rows: string[][] = []
+  for (const client of STREAM_CLIENTS) {
+    const r = runs.get(client) ?? []
+    const perRun = extra.perRun === undefined ? [] : [r.map(o => (o.ok ? fmt(extra.perRun?.(o.value), extra.perRunDigits ?? 2) : '×')).join(' ')]
+    rows.push([client, okCount(r), ...columns.map(c => fmt(med(r, c.pick), c.digits)), ...perRun, status(r)])
+  }
+  const reel = runs.get('Reel') ?? []
+  for (const other of ['webtorrent', 'libtorrent'] as const) {
+    const o = runs.get(other) ?? []
+    const cells = columns.map(c => (c.ratio === false ? '' : fmt(ratio(med(reel, c.pick), med(o, c.pick)), 2, '×')))
+    rows.push([`Reel/${other}`, '', ...cells, ...(extra.perRun === undefined ? [] : ['']), ''])
+  }
+  const head = ['client', 'runs ok', ...columns.map(c => c.title), ...(extra.perRun === undefined ? [] : ['each run']), 'status']
+  return { title, columns: head, rows, notes: extra.notes }
+}
+
+export function streamingReport(plan: StreamingPlan, byClient: Map<StreamClientName, ClientRuns>): SectionReport {
+  const pick = <K extends keyof ClientRuns>(k: K): Map<StreamClientName, ClientRuns[K]> =>
+    new Map(STREAM_CLIENTS.map(c => [c, byClient.get(c)?.[k] ?? ([] as unknown as ClientRuns[K])]))
+  const seek = pick('seek')
+  const playback = pick('playback')
+  const webSeed = pick('webSeed')
+  const rateMiB = plan.playbackRate / MiB
+  const swarm = `${plan.fileMiB} MiB file, 1 MiB pieces, ${plan.seeders} libtorrent seeders × ${plan.seederRate / MiB} MiB/s on 127.0.0.1, local tracker; ` +
+    `median of ${plan.runs} run(s), each a fresh client process and data dir`
+  const peerCapacity = (plan.seeders - 1) * plan.seederRate
+  const share = (w: WebSeedRun): number | undefined => (w.webSeedBytes + w.peerBytes > 0 ? (100 * w.webSeedBytes) / (w.webSeedBytes + w.peerBytes) : undefined)
+  // Peers alone fall short of the play rate by this much: a client that never stalls takes at least this share from the web seed.
+  const neededShare = Math.max(0, (100 * (plan.playbackRate - peerCapacity)) / plan.playbackRate)
+
+  const tables: Table[] = [
+    measurementTable('Startup: 2 MiB at offset 0, from adding the torrent', pick('seek'),
+      [{ title: 'startup s', pick: r => r.startupSec, digits: 3 }],
+      { perRun: r => r.startupSec, notes: [swarm + '.', 'The reader asks `bytes=0-` (as a player does) and stops after 2 MiB.'] }),
+    measurementTable(`Seek: 2 MiB at ${plan.seekFraction * 100} % after startup`, seek,
+      [{ title: 'seek s', pick: r => r.seekSec, digits: 3 }],
+      { perRun: r => r.seekSec, notes: ['Same process as startup; the first request is closed, then `bytes=<60 %>-<60 % + 2 MiB - 1>`.'] }),
+    measurementTable(`Playback: ${rateMiB} MiB/s for ${plan.playbackSec} s, ≤ ${plan.aheadBytes / MiB} MiB ahead`, playback, [
+      { title: 'stalls', pick: r => r.stalls, digits: 0 },
+      { title: 'stalled s', pick: r => r.stalledSec, digits: 2 },
+      { title: 'played s', pick: r => r.playedSec, digits: 1, ratio: false },
+      { title: 'startup s', pick: r => r.startupSec, digits: 3 },
+      { title: 'CPU s', pick: r => r.cpuSec, digits: 1 },
+      { title: 'peak RSS MiB', pick: r => r.peakRssMiB, digits: 0 },
+    ], {
+      perRun: r => r.stalls,
+      perRunDigits: 0,
+      notes: [
+        `A fresh process per run; one \`bytes=0-\` GET read with backpressure. The playhead moves at ${rateMiB} MiB/s from the first byte ` +
+          `(${((100 * plan.playbackRate) / (plan.seeders * plan.seederRate)).toFixed(0)} % of the swarm's capacity) until ${plan.playbackSec} s ` +
+          `of content or the end of the file; a stall starts when it reaches the end of the data and ends once ${plan.rebufferBytes / MiB} MiB are buffered.`,
+        `A run that stalls for more than ${plan.playbackSec} s in total is cut short (played s < target). CPU s and peak RSS are the client process's over the run. "each run" lists stalls.`,
+      ],
+    }),
+    measurementTable(`Web seed: the same playback, ${plan.seeders - 1} seeders + a ${plan.seederRate / MiB} MiB/s web seed`, webSeed, [
+      { title: 'web-seed share %', pick: share, digits: 1 },
+      { title: 'web-seed MiB', pick: r => r.webSeedBytes / MiB, digits: 1 },
+      { title: 'peer MiB', pick: r => r.peerBytes / MiB, digits: 1 },
+      { title: 'stalls', pick: r => r.stalls, digits: 0 },
+      { title: 'stalled s', pick: r => r.stalledSec, digits: 2 },
+    ], {
+      perRun: share,
+      notes: [
+        'A second .torrent of the same bytes whose url-list names the web seed (url-list lies outside the info dictionary, so the info hash is ' +
+          'the same; the 4 seeders of the other runs are stopped first). Share = bytes the web seed server sent / ' +
+          '(that + what the seeders uploaded), both counted at the sources, so the same for every client. "each run" lists the share.',
+        `The ${plan.seeders - 1} seeders give at most ${peerCapacity / MiB} MiB/s against ${rateMiB} MiB/s of play, so a client that never stalls ` +
+          `takes ≥ ${fmt(neededShare, 1)} % from the web seed. The web seed counts bytes it wrote, including any a client dropped.`,
+      ],
+    }),
+  ]
+
+  const m = {
+    startup: med(seek.get('Reel') ?? [], r => r.startupSec),
+    wtStartup: med(seek.get('webtorrent') ?? [], r => r.startupSec),
+    seek: med(seek.get('Reel') ?? [], r => r.seekSec),
+    wtSeek: med(seek.get('webtorrent') ?? [], r => r.seekSec),
+  }
+  const reelSeekRuns = seek.get('Reel') ?? []
+  const why = (runs: Outcome<unknown>[]): string => status(runs) === 'ok' ? 'no result' : status(runs)
+  const reelPlay = values(playback.get('Reel') ?? [], r => r.stalls)
+  const reelPlayIncomplete = (playback.get('Reel') ?? []).some(r => r.ok && !r.value.complete)
+  const reelShare = med(webSeed.get('Reel') ?? [], share)
+  const checks: TargetCheck[] = [
+    {
+      name: 'startup ≤ webtorrent',
+      pass: m.startup === undefined || m.wtStartup === undefined ? undefined : m.startup <= m.wtStartup,
+      detail: m.startup === undefined ? why(reelSeekRuns) : `${fmt(m.startup, 3)} vs ${fmt(m.wtStartup, 3)} s`,
+    },
+    {
+      name: 'startup < 0.7 s',
+      pass: m.startup === undefined ? undefined : m.startup < 0.7,
+      detail: m.startup === undefined ? why(reelSeekRuns) : `${fmt(m.startup, 3)} s`,
+    },
+    {
+      name: 'seek ≤ 0.5 × webtorrent',
+      pass: m.seek === undefined || m.wtSeek === undefined ? undefined : m.seek <= 0.5 * m.wtSeek,
+      detail: m.seek === undefined ? why(reelSeekRuns) : `${fmt(m.seek, 3)} vs ${fmt(m.wtSeek, 3)} s (${fmt(ratio(m.seek, m.wtSeek), 2, '×')})`,
+    },
+    {
+      name: 'zero stalls in playback',
+      pass: reelPlay.length === 0 ? undefined : reelPlay.every(s => s === 0) && !reelPlayIncomplete,
+      detail: reelPlay.length === 0 ? why(playback.get('Reel') ?? []) : `stalls per run: ${reelPlay.join(', ')}${reelPlayIncomplete ? ' (a run was cut short)' : ''}`,
+    },
+    {
+      name: 'web-seed share < 10 % when peers can keep up',
+      pass: peerCapacity < plan.playbackRate || reelShare === undefined ? undefined : reelShare < 10,
+      detail: (reelShare === undefined ? why(webSeed.get('Reel') ?? []) : `${fmt(reelShare, 1)} %`) +
+        (peerCapacity < plan.playbackRate
+          ? `; not judged: the ${plan.seeders - 1} peers give ${peerCapacity / MiB} MiB/s < ${rateMiB} MiB/s playback, so they cannot keep up ` +
+            `(a stall-free client needs ≥ ${fmt(neededShare, 1)} % from the web seed)`
+          : ''),
+    },
+  ]
+  return {
+    name: 'Streaming',
+    tables,
+    checks,
+    data: { plan, runs: Object.fromEntries(byClient) },
+  }
+}
