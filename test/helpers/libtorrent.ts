@@ -4,13 +4,12 @@
  * listens on 127.0.0.1 only, with DHT, LSD, UPnP and NAT-PMP off, and is
  * stopped on teardown (it also exits by itself when our stdin pipe closes).
  */
-import { mkdir } from 'node:fs/promises'
-import type { ChildProcess } from 'node:child_process'
-import { JsonLineProcess, type JsonLine, type WaitOptions } from './json-line-process.js'
+import { JsonLineProcess, type JsonLine } from './json-line-process.js'
+import { attachPeer, commonPeerArgs, type CommonPeerOptions, type PeerHandle } from './peer-process.js'
 import { PYTHON, peerScript } from './paths.js'
 import type { Teardown } from './scope.js'
 
-export interface LibtorrentPeerOptions {
+export interface LibtorrentPeerOptions extends CommonPeerOptions {
   /** A .torrent file path, or a magnet URI (leech only). */
   torrentPath?: string
   magnet?: string
@@ -53,42 +52,16 @@ export interface LibtorrentProgress {
   hashFails: number
 }
 
-export interface LibtorrentPeer {
-  port: number
-  infoHash: string
-  process: ChildProcess
-  /** The line-protocol stream, for waiting on other events (`hash_failed`, `peer`, ...). */
-  output: JsonLineProcess
-  /** Resolves when the torrent has all its data (for a seeder: after its check). */
-  waitFinished(opts?: WaitOptions): Promise<void>
-  /** The latest progress line, or zeros before the first one. */
-  progress(): LibtorrentProgress
-  /** Asks the peer to connect to `host:port` now (a `connect` line on its stdin). */
-  connect(hostPort: string): void
-  /** SIGTERM, then SIGKILL after a grace period; resolves once the process has exited. */
-  stop(): Promise<void>
-}
+export type LibtorrentPeer = PeerHandle<LibtorrentProgress>
 
 /** Starts a libtorrent peer and resolves once it listens and has added the torrent. */
 export async function startLibtorrentPeer(scope: Teardown, opts: LibtorrentPeerOptions): Promise<LibtorrentPeer> {
-  if ((opts.torrentPath === undefined) === (opts.magnet === undefined)) {
-    throw new Error('startLibtorrentPeer needs exactly one of torrentPath and magnet')
-  }
-  await mkdir(opts.save, { recursive: true })
-  const args = [peerScript('lt_peer.py'), '--save', opts.save, '--mode', opts.mode,
-    '--listen-port', String(opts.listenPort ?? 0)]
-  if (opts.torrentPath !== undefined) args.push('--torrent', opts.torrentPath)
-  if (opts.magnet !== undefined) args.push('--magnet', opts.magnet)
-  if (opts.uploadLimit) args.push('--upload-limit', String(opts.uploadLimit))
-  if (opts.downloadLimit) args.push('--download-limit', String(opts.downloadLimit))
-  for (const p of opts.peers ?? []) args.push('--peer', p)
+  const args = await commonPeerArgs('startLibtorrentPeer', peerScript('lt_peer.py'), opts)
   if (opts.seedMode) args.push('--seed-mode')
   if (opts.corrupt) args.push('--corrupt')
   if (opts.utp) args.push('--utp')
   if (opts.encrypt) args.push('--encrypt')
   if (opts.sequential) args.push('--sequential')
-  if (opts.intervalSec !== undefined) args.push('--interval', String(opts.intervalSec))
-
   const out = new JsonLineProcess({
     name: opts.name ?? `lt-${opts.mode}`,
     command: PYTHON,
@@ -96,24 +69,7 @@ export async function startLibtorrentPeer(scope: Teardown, opts: LibtorrentPeerO
     env: { ...process.env, PYTHONUNBUFFERED: '1' },
     echo: opts.echo ?? false,
   }).stopOnTeardown(scope)
-  const listening = await out.waitForEvent('listening', { timeoutMs: 15_000 })
-  const added = await out.waitForEvent('added', { timeoutMs: 15_000 })
-  return {
-    port: Number(listening['port']),
-    infoHash: String(added['infoHash']),
-    process: out.process,
-    output: out,
-    async waitFinished(w: WaitOptions = {}) {
-      await out.waitForEvent('finished', { timeoutMs: 60_000, ...w })
-    },
-    progress() {
-      return toProgress(out.last('progress'))
-    },
-    connect(hostPort: string) {
-      out.process.stdin?.write(`connect ${hostPort}\n`)
-    },
-    stop: () => out.stop(),
-  }
+  return await attachPeer(out, 15_000, toProgress)
 }
 
 function toProgress(line: JsonLine | undefined): LibtorrentProgress {

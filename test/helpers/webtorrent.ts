@@ -4,13 +4,12 @@
  * LSD, UPnP, NAT-PMP, uTP or PEX; trackers from the torrent only. Stopped on
  * teardown, and exits by itself when our stdin pipe closes.
  */
-import { mkdir } from 'node:fs/promises'
-import type { ChildProcess } from 'node:child_process'
-import { JsonLineProcess, type JsonLine, type WaitOptions } from './json-line-process.js'
+import { JsonLineProcess, type JsonLine } from './json-line-process.js'
+import { attachPeer, commonPeerArgs, type CommonPeerOptions, type PeerHandle } from './peer-process.js'
 import { peerScript } from './paths.js'
 import type { Teardown } from './scope.js'
 
-export interface WebtorrentPeerOptions {
+export interface WebtorrentPeerOptions extends CommonPeerOptions {
   torrentPath?: string
   magnet?: string
   /** Data to seed (verified at start), or where a leecher writes. */
@@ -45,36 +44,14 @@ export interface WebtorrentProgress {
   hashFails: number
 }
 
-export interface WebtorrentPeer {
-  port: number
-  infoHash: string
-  process: ChildProcess
-  output: JsonLineProcess
-  /** Resolves when all data is present (a seeder: after verifying its files). */
-  waitFinished(opts?: WaitOptions): Promise<void>
-  progress(): WebtorrentProgress
-  connect(hostPort: string): void
-  stop(): Promise<void>
-}
+export type WebtorrentPeer = PeerHandle<WebtorrentProgress>
 
 /** Starts a webtorrent peer; resolves once it listens and knows the info hash. */
 export async function startWebtorrentPeer(scope: Teardown, opts: WebtorrentPeerOptions): Promise<WebtorrentPeer> {
-  if ((opts.torrentPath === undefined) === (opts.magnet === undefined)) {
-    throw new Error('startWebtorrentPeer needs exactly one of torrentPath and magnet')
-  }
-  await mkdir(opts.save, { recursive: true })
-  const args = [peerScript('wt_peer.mjs'), '--save', opts.save, '--mode', opts.mode,
-    '--listen-port', String(opts.listenPort ?? 0)]
-  if (opts.torrentPath !== undefined) args.push('--torrent', opts.torrentPath)
-  if (opts.magnet !== undefined) args.push('--magnet', opts.magnet)
-  if (opts.uploadLimit) args.push('--upload-limit', String(opts.uploadLimit))
-  if (opts.downloadLimit) args.push('--download-limit', String(opts.downloadLimit))
-  for (const p of opts.peers ?? []) args.push('--peer', p)
+  const args = await commonPeerArgs('startWebtorrentPeer', peerScript('wt_peer.mjs'), opts)
   if (opts.webSeeds) args.push('--web-seeds')
   if (opts.strategy) args.push('--strategy', opts.strategy)
-  if (opts.intervalSec !== undefined) args.push('--interval', String(opts.intervalSec))
   if (opts.exitOnFinish) args.push('--exit-on-finish')
-
   const out = new JsonLineProcess({
     name: opts.name ?? `wt-${opts.mode}`,
     command: opts.nodePath ?? process.execPath,
@@ -82,24 +59,7 @@ export async function startWebtorrentPeer(scope: Teardown, opts: WebtorrentPeerO
     env: withoutTapHooks(process.env),
     echo: opts.echo ?? false,
   }).stopOnTeardown(scope)
-  const listening = await out.waitForEvent('listening', { timeoutMs: 20_000 })
-  const added = await out.waitForEvent('added', { timeoutMs: 20_000 })
-  return {
-    port: Number(listening['port']),
-    infoHash: String(added['infoHash']),
-    process: out.process,
-    output: out,
-    async waitFinished(w: WaitOptions = {}) {
-      await out.waitForEvent('finished', { timeoutMs: 60_000, ...w })
-    },
-    progress() {
-      return toProgress(out.last('progress'))
-    },
-    connect(hostPort: string) {
-      out.process.stdin?.write(`connect ${hostPort}\n`)
-    },
-    stop: () => out.stop(),
-  }
+  return await attachPeer(out, 20_000, toProgress)
 }
 
 /**
