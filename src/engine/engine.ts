@@ -140,7 +140,7 @@ class TorrentEngine implements Engine {
       if (metainfo !== undefined) await this.registry.saveTorrent(infoHash, 'torrentFile' in input ? input.torrentFile : encodeTorrentFile(metainfo))
       else await this.registry.saveMagnet(infoHash, (input as { magnet: string }).magnet)
     }
-    const log = this.log.child({ infoHash })
+    const log = this.init.log.child({ infoHash })
     const session = new TorrentSession({
       infoHash,
       name,

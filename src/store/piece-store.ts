@@ -56,7 +56,8 @@ class DiskPieceStore implements PieceStore {
     }
     this.fs = init.fs ?? nodeFs
     this.resumeFile = resolve(init.resumeFile)
-    this.log = (init.log ?? silentLogger()).child({ component: 'store', infoHash: init.infoHash })
+    // The engine hands a logger that already carries the infoHash.
+    this.log = (init.log ?? silentLogger()).child({ component: 'store' })
     this.files = new TorrentFiles(this.fs, resolve(init.dir), init.files, init.maxOpenFiles ?? 32, path => { this.loseFile(path) })
     this.journal = new ResumeJournal({
       fs: this.fs,
