@@ -180,9 +180,7 @@ def serve(args, ses, buffers, stopping):
                 if now - asked >= 1.0:
                     asked = now
                     h.set_piece_deadline(piece, 0, lt.deadline_flags_t.alert_when_available)
-                if self.client_gone() or stopping.is_set():
-                    raise ClientGone()
-                if now - started > PIECE_TIMEOUT:
+                if self.client_gone() or stopping.is_set() or now - started > PIECE_TIMEOUT:
                     raise ClientGone()
                 buf = buffers.get(key, 0.05)
             return buf
@@ -236,8 +234,18 @@ def serve(args, ses, buffers, stopping):
 
 
 def dispatch_alerts(ses, buffers, stopping):
+    # Not ses.wait_for_alert(): the binding wraps the alert pointer it returns, which the network
+    # thread can move while posting more alerts (a segfault every ~15 runs). A pipe wakes us instead.
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    ses.set_alert_fd(wake_w)
     while not stopping.is_set():
-        ses.wait_for_alert(100)
+        if select.select([wake_r], [], [], 0.1)[0]:
+            try:
+                while os.read(wake_r, 4096):
+                    pass
+            except BlockingIOError:
+                pass
         for al in ses.pop_alerts():
             if isinstance(al, lt.read_piece_alert):
                 # a failed read (e.g. the deadline was reset) is not cached: waiters ask again
@@ -264,11 +272,9 @@ def main():
     if not args.ignore_stdin:
         def watch_stdin():
             try:
-                for _ in sys.stdin:
-                    pass
-            except Exception:
-                pass
-            stopping.set()
+                sys.stdin.read()
+            finally:
+                stopping.set()
         threading.Thread(target=watch_stdin, daemon=True).start()
 
     ses = make_session(args)
