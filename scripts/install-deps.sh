@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Reel needs and is missing: Debian's ffmpeg and python3-libtorrent (the test
-# peers), and the npm dependencies. Safe to run again: it only acts on what is absent.
+# Installs what Reel needs and is missing: Debian's ffmpeg, python3-libtorrent (the test
+# peers) and chromium (the browser tests), and the npm dependencies. Safe to run again: it only acts on what is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,8 @@ command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || need_apt+=(ffmpeg)
 /usr/bin/python3 -c 'import libtorrent' >/dev/null 2>&1 || need_apt+=(python3-libtorrent)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+# The player UI's browser tests drive Debian's Chromium through playwright-core.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium fonts-dejavu-core)
 
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}" >&2
