@@ -37,6 +37,7 @@ export function engineInitFrom (config: ReelConfig, log: Logger): EngineInit {
     maxConnectionsPerTorrent: config.torrent.maxConnectionsPerTorrent,
     uploadRateLimit: config.limits.uploadRate,
     downloadRateLimit: config.limits.downloadRate,
+    memoryBudget: config.limits.memoryBudget,
     log
   }
 }

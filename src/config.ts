@@ -22,8 +22,11 @@ export interface ReelConfig {
     maxConnections: number
     maxConnectionsPerTorrent: number
   }
-  /** Bytes per second; 0 means unlimited. */
-  limits: { uploadRate: number, downloadRate: number }
+  /**
+   * Rates in bytes per second, 0 meaning unlimited; `memoryBudget` is the RSS in bytes the
+   * daemon aims to stay under (stream readahead shrinks near it).
+   */
+  limits: { uploadRate: number, downloadRate: number, memoryBudget: number }
   log: { level: LogLevel }
 }
 
@@ -67,6 +70,7 @@ const FIELDS: readonly Field[] = [
   { key: 'torrent.maxConnectionsPerTorrent', kind: 'count', env: 'REEL_MAX_CONNECTIONS_PER_TORRENT' },
   { key: 'limits.uploadRate', kind: 'rate', env: 'REEL_UPLOAD_RATE' },
   { key: 'limits.downloadRate', kind: 'rate', env: 'REEL_DOWNLOAD_RATE' },
+  { key: 'limits.memoryBudget', kind: 'count', env: 'REEL_MEMORY_BUDGET' },
   { key: 'log.level', kind: 'level', env: 'REEL_LOG_LEVEL', flag: 'log-level' }
 ]
 
@@ -100,7 +104,7 @@ export function defaultConfig (env: ResolveConfigInput['env'] = {}, isRoot = tru
       maxConnections: 200,
       maxConnectionsPerTorrent: 60
     },
-    limits: { uploadRate: 0, downloadRate: 0 },
+    limits: { uploadRate: 0, downloadRate: 0, memoryBudget: 192 * 1024 * 1024 },
     log: { level: 'info' }
   }
 }

@@ -14,6 +14,7 @@ import { PeerConnection } from '../wire/index.js'
 import { encodeTorrentFile, metainfoFromInfo, parseMagnet, parseTorrentFile, type Metainfo } from './metainfo.js'
 import { PeerSwarm, type ConnectionBudget } from './peer-swarm.js'
 import { seededRandom } from './random.js'
+import { ResourcePressure } from './resource-pressure.js'
 import { TokenBucket } from './token-bucket.js'
 import { TorrentRegistry } from './torrent-registry.js'
 import { TorrentSession } from './torrent-session.js'
@@ -46,6 +47,8 @@ export interface EngineInit {
   now?: () => number
   /** Seed of the picker's tie-break RNG; random when absent. */
   seed?: number
+  /** RSS the daemon should stay under; stream readahead shrinks as it gets near. Default 192 MiB. */
+  memoryBudget?: number
 }
 
 const MAX_PENDING_INCOMING = 64
@@ -66,6 +69,7 @@ class TorrentEngine implements Engine {
   private readonly budget: ConnectionBudget
   private readonly downloadBucket: TokenBucket
   private readonly uploadBucket: TokenBucket
+  private readonly pressure: ResourcePressure
   private server: Server | undefined
   private dht: SharedDht | undefined
   private pendingIncoming = 0
@@ -80,6 +84,7 @@ class TorrentEngine implements Engine {
     this.budget = { open: 0, max: init.maxConnections }
     this.downloadBucket = new TokenBucket(init.downloadRateLimit, this.now)
     this.uploadBucket = new TokenBucket(init.uploadRateLimit, this.now)
+    this.pressure = new ResourcePressure({ dataDir: init.dataDir, memoryBudgetBytes: init.memoryBudget })
   }
 
   get torrentPort (): number { return this.port }
@@ -87,6 +92,7 @@ class TorrentEngine implements Engine {
   async start (): Promise<void> {
     if (this.started) return
     await this.registry.init()
+    this.pressure.start()
     const server = createServer(socket => this.onIncoming(socket))
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -110,6 +116,7 @@ class TorrentEngine implements Engine {
   async stop (): Promise<void> {
     if (!this.started) return
     this.started = false
+    this.pressure.stop()
     await Promise.all([...this.torrents.values()].map(async entry => await this.stopEntry(entry)))
     this.torrents.clear()
     await new Promise<void>(resolve => this.server === undefined ? resolve() : this.server.close(() => resolve()))
@@ -151,7 +158,8 @@ class TorrentEngine implements Engine {
       downloadBucket: this.downloadBucket,
       uploadBucket: this.uploadBucket,
       now: this.now,
-      random: this.random
+      random: this.random,
+      pressure: () => this.pressure.current()
     })
     await session.open()
     const swarm = new PeerSwarm({

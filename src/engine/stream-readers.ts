@@ -2,18 +2,16 @@
  * Stream readers turned into piece deadlines. A reader says where it reads (its window);
  * from how fast its position advances we estimate the stream's byte rate and give every piece
  * from the read position to a readahead horizon (in seconds of playback) the time it is
- * needed by. Files whose index sits at the end (MP4, MKV…) also get their tail at once when
+ * needed by (src/engine/readahead.ts sizes that horizon). Files whose index sits at the end (MP4, MKV…) also get their tail at once when
  * opened from the start. The picker does the rest (earliest deadline first).
  */
 import { AbortedError } from '../errors.js'
+import { readaheadBytes, readaheadSeconds, type ReadaheadPressure } from './readahead.js'
 import type { ByteRangeReader, TorrentFileInfo } from './types.js'
 
 /** Assumed stream rate before one is measured: about an 8 Mbit/s film. */
 const DEFAULT_BYTES_PER_SECOND = 1024 * 1024
 const MIN_BYTES_PER_SECOND = 128 * 1024
-/** Readahead in seconds of playback: grows while the swarm outpaces the stream. */
-const HORIZON_SECONDS = { slow: 20, normal: 40, fast: 120 }
-const MIN_READAHEAD_BYTES = 4 * 1024 * 1024
 /** Bytes at a file's end that hold a container index (moov, cues) worth fetching at open. */
 const INDEX_TAIL_BYTES = 2 * 1024 * 1024
 const INDEXED_AT_END = /\.(mp4|m4v|mov|mkv|webm|3gp)$/i
@@ -33,6 +31,8 @@ export interface ReaderHost {
   now (): number
   /** Torrent download rate, bytes/s, to size the readahead. */
   downloadRate (): number
+  /** How short the box is of memory and disk, to shrink the readahead. */
+  pressure (): ReadaheadPressure
   readVerified (offset: number, length: number, signal: AbortSignal): Promise<Uint8Array>
   /** The deadlines changed (a reader moved, opened or closed). */
   deadlinesChanged (): void
@@ -110,7 +110,9 @@ class StreamReader implements ByteRangeReader {
   private deadlinesFor (from: number, to: number, now: number): Map<number, number> {
     const pieceLength = this.host.pieceLength()
     const rate = Math.max(MIN_BYTES_PER_SECOND, this.bytesPerSecond)
-    const horizonEnd = Math.min(to, from + Math.max(MIN_READAHEAD_BYTES, rate * this.horizonSeconds(rate)))
+    const pressure = this.host.pressure()
+    const seconds = readaheadSeconds(rate, this.host.downloadRate(), pressure)
+    const horizonEnd = Math.min(to, from + readaheadBytes(seconds, rate, pressure))
     const deadlines = new Map<number, number>()
     const first = Math.floor(from / pieceLength)
     const last = Math.floor((horizonEnd - 1) / pieceLength)
@@ -132,13 +134,6 @@ class StreamReader implements ByteRangeReader {
     for (let piece = first; piece <= last; piece++) {
       if (!deadlines.has(piece)) deadlines.set(piece, now + POSITION_SLACK_MS + 500)
     }
-  }
-
-  private horizonSeconds (rate: number): number {
-    const swarm = this.host.downloadRate()
-    if (swarm >= 2 * rate) return HORIZON_SECONDS.fast
-    if (swarm >= rate) return HORIZON_SECONDS.normal
-    return HORIZON_SECONDS.slow
   }
 
   async read (offset: number, length: number, options: { signal?: AbortSignal } = {}): Promise<Uint8Array> {

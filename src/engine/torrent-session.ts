@@ -13,6 +13,7 @@ import { BLOCK_LENGTH, RateMeter } from '../wire/index.js'
 import type { Metainfo } from './metainfo.js'
 import { PieceAssembly } from './piece-assembly.js'
 import type { PeerHost, PeerSession } from './peer-session.js'
+import { NO_PRESSURE, type ReadaheadPressure } from './readahead.js'
 import { StreamReaders } from './stream-readers.js'
 import { VerifiedReads } from './verified-reads.js'
 import type { TokenBucket } from './token-bucket.js'
@@ -35,6 +36,8 @@ export interface TorrentSessionInit {
   uploadBucket: TokenBucket
   now: () => number
   random: () => number
+  /** The box's memory and disk pressure, which shrinks stream readahead; none when absent. */
+  pressure?: () => ReadaheadPressure
 }
 
 export interface TorrentSessionEvents {
@@ -96,6 +99,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
       file: index => this.metainfo?.files[index],
       now: this.now,
       downloadRate: () => this.downloadMeter.rate(),
+      pressure: () => init.pressure?.() ?? NO_PRESSURE,
       readVerified: async (offset, length, signal) => await this.readVerified(offset, length, signal),
       deadlinesChanged: () => this.onDeadlinesChanged()
     })

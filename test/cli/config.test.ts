@@ -21,7 +21,7 @@ t.test('defaults are the documented ones', async t => {
     dataDir: '/var/lib/reel',
     http: { host: '127.0.0.1', port: 8080 },
     torrent: { host: '0.0.0.0', port: 6881, dht: true, lsd: true, upnp: true, maxConnections: 200, maxConnectionsPerTorrent: 60 },
-    limits: { uploadRate: 0, downloadRate: 0 },
+    limits: { uploadRate: 0, downloadRate: 0, memoryBudget: 192 * 1024 * 1024 },
     log: { level: 'info' }
   })
 })

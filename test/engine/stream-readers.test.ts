@@ -1,0 +1,71 @@
+import t from 'tap'
+import { StreamReaders, type ReaderHost } from '../../src/engine/stream-readers.js'
+import { NO_PRESSURE, type ReadaheadPressure } from '../../src/engine/readahead.js'
+
+const MiB = 1024 * 1024
+
+function fakeHost (options: { path?: string, swarmRate?: number, pressure?: ReadaheadPressure } = {}): ReaderHost & { clock: { now: number } } {
+  const clock = { now: 1_000_000 }
+  return {
+    clock,
+    pieceLength: () => MiB,
+    length: () => 256 * MiB,
+    file: index => index === 0 ? { index: 0, path: options.path ?? 'film.ts', length: 256 * MiB, offset: 0 } : undefined,
+    now: () => clock.now,
+    downloadRate: () => options.swarmRate ?? 0,
+    pressure: () => options.pressure ?? NO_PRESSURE,
+    readVerified: async () => new Uint8Array(0),
+    deadlinesChanged: () => {}
+  }
+}
+
+function claimedPieces (readers: StreamReaders): number[] {
+  const pieces: number[] = []
+  for (let piece = 0; piece < 256; piece++) if (readers.deadlineOf(piece) !== undefined) pieces.push(piece)
+  return pieces
+}
+
+t.test('before a rate is measured, a reader claims 20 s at 1 MiB/s from its position, earliest first', async t => {
+  const host = fakeHost()
+  const readers = new StreamReaders(host)
+  readers.create(0).setWindow(10 * MiB, 256 * MiB)
+  const pieces = claimedPieces(readers)
+  t.same([pieces[0], pieces.at(-1), pieces.length], [10, 29, 20])
+  t.equal(readers.deadlineOf(10), host.clock.now + 1000, 'the piece at the position is due after the slack')
+  t.equal(readers.deadlineOf(11), host.clock.now + 1000 + 1000, 'the next one a second of playback later')
+})
+
+t.test('the window shrinks under memory pressure and a filling disk', async t => {
+  const relaxed = new StreamReaders(fakeHost({ swarmRate: 4 * MiB }))
+  relaxed.create(0).setWindow(0, 256 * MiB)
+  t.equal(claimedPieces(relaxed).length, 120, 'a swarm at 4x the stream: 120 s ahead')
+
+  const tight = new StreamReaders(fakeHost({ swarmRate: 4 * MiB, pressure: { memory: 1, diskFreeBytes: Infinity } }))
+  tight.create(0).setWindow(0, 256 * MiB)
+  t.equal(claimedPieces(tight).length, 8, 'memory at the budget: the minimum 8 s')
+
+  const full = new StreamReaders(fakeHost({ swarmRate: 4 * MiB, pressure: { memory: 0, diskFreeBytes: 64 * MiB + 6 * MiB } }))
+  full.create(0).setWindow(0, 256 * MiB)
+  t.equal(claimedPieces(full).length, 6, 'disk: what fits above the reserve')
+})
+
+t.test('opening an MKV at its start also claims its tail, where the cues are', async t => {
+  const readers = new StreamReaders(fakeHost({ path: 'film.mkv' }))
+  readers.create(0).setWindow(0, 256 * MiB)
+  const pieces = claimedPieces(readers)
+  t.same(pieces.slice(-2), [254, 255])
+})
+
+t.test('closing a reader drops its claims; several readers merge to the earliest deadline', async t => {
+  const host = fakeHost()
+  const readers = new StreamReaders(host)
+  const a = readers.create(0)
+  const b = readers.create(0)
+  a.setWindow(0, 256 * MiB)
+  b.setWindow(5 * MiB, 256 * MiB)
+  t.equal(readers.deadlineOf(5), host.clock.now + 1000, 'b needs piece 5 sooner than a does')
+  b.close()
+  t.equal(readers.deadlineOf(5), host.clock.now + 1000 + 5000)
+  a.close()
+  t.same(claimedPieces(readers), [])
+})
