@@ -25,6 +25,7 @@ import threading
 import time
 
 import libtorrent as lt
+from lt_alerts import AlertWaker
 
 
 def emit(event, **fields):
@@ -102,10 +103,10 @@ def make_session(a):
     return ses
 
 
-def wait_listening(ses, timeout=10.0):
+def wait_listening(ses, waker, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        ses.wait_for_alert(100)
+        waker.wait(100)
         for al in ses.pop_alerts():
             if isinstance(al, lt.listen_failed_alert):
                 emit("error", message="listen failed: " + al.message())
@@ -158,7 +159,8 @@ def main():
 
     os.makedirs(a.save, exist_ok=True)
     ses = make_session(a)
-    port = wait_listening(ses)
+    waker = AlertWaker(ses)
+    port = wait_listening(ses, waker)
     emit("listening", port=port)
 
     if a.torrent:
@@ -191,7 +193,7 @@ def main():
     last_progress = 0.0
 
     while not stopping.is_set():
-        ses.wait_for_alert(100)
+        waker.wait(100)
         while not commands.empty():
             cmd = commands.get_nowait().split()
             if len(cmd) == 2 and cmd[0] == "connect":

@@ -33,6 +33,7 @@ from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import libtorrent as lt
+from lt_alerts import AlertWaker
 
 WINDOW = 8          # pieces with a deadline ahead of a reader's position
 STEP_MS = 250       # deadline spacing between consecutive pieces (4 MiB/s of 1 MiB pieces)
@@ -234,18 +235,9 @@ def serve(args, ses, buffers, stopping):
 
 
 def dispatch_alerts(ses, buffers, stopping):
-    # Not ses.wait_for_alert(): the binding wraps the alert pointer it returns, which the network
-    # thread can move while posting more alerts (a segfault every ~15 runs). A pipe wakes us instead.
-    wake_r, wake_w = os.pipe()
-    os.set_blocking(wake_r, False)
-    ses.set_alert_fd(wake_w)
+    waker = AlertWaker(ses)
     while not stopping.is_set():
-        if select.select([wake_r], [], [], 0.1)[0]:
-            try:
-                while os.read(wake_r, 4096):
-                    pass
-            except BlockingIOError:
-                pass
+        waker.wait(100)
         for al in ses.pop_alerts():
             if isinstance(al, lt.read_piece_alert):
                 # a failed read (e.g. the deadline was reset) is not cached: waiters ask again
