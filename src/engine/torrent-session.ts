@@ -20,6 +20,9 @@ import type { TokenBucket } from './token-bucket.js'
 import type { ByteRangeReader, Torrent, TorrentFileInfo, TorrentState, TorrentStats } from './types.js'
 import { torrentStats } from './torrent-stats.js'
 
+/** Urgent blocks due this soon and not yet requested make peers give up background requests. */
+const PREEMPT_WITHIN_MS = 3000
+
 /** Hash failures a peer may cause (2 when it alone sent the piece, 1 when shared) before it is banned. */
 const BAN_STRIKES = 4
 
@@ -376,11 +379,14 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   private onDeadlinesChanged (): void {
     const picker = this.pickerInstance
     if (picker === undefined) return
-    for (const { peer, req } of picker.onDeadlinesChanged(this.now())) {
+    const now = this.now()
+    for (const { peer, req } of picker.onDeadlinesChanged(now)) {
       (this.peers.get(peer) ?? this.extraSources.get(peer))?.cancel(req)
     }
     for (const session of this.peers.values()) {
       if (!session.wire.amInterested) session.updateInterest()
+      // A seek or a new reader: background requests must not hold up blocks due in seconds.
+      for (const req of picker.yieldToUrgent(session.id, now, PREEMPT_WITHIN_MS)) session.cancel(req)
       session.fill()
     }
     this.emit('deadlinesChanged')

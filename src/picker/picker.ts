@@ -12,6 +12,7 @@ import type { PieceProgress } from './piece-progress.js'
 import { compareRank, type PieceRank } from './rank.js'
 import { RankedOrder } from './ranked-order.js'
 import { RequestLedger } from './request-ledger.js'
+import { backgroundToYield } from './preemption.js'
 import { webSeedWork } from './swarm-backlog.js'
 import type { BlockRequest, PickContext, PickerInit, PickerMediator, StaleRequest } from './types.js'
 
@@ -180,6 +181,27 @@ export class PiecePicker {
       if (this.#ledger.release(peer, req.piece, req.block)) this.#fresh.touch(req.piece)
     }
     return stale
+  }
+
+  /**
+   * Withdraws background requests from the peer's pipeline when urgent blocks it could serve,
+   * due within `withinMs` of `now`, have not been requested yet (a reader opened a file or
+   * seeked). The engine cancels what this returns, then fills the pipeline again.
+   */
+  yieldToUrgent (peer: string, now: number, withinMs: number): BlockRequest[] {
+    const yielded = backgroundToYield({
+      peer,
+      dueBy: now + withinMs,
+      deadlines: this.#deadlines,
+      ledger: this.#ledger,
+      peerHas: piece => this.#swarm.has(peer, piece),
+      missing: piece => this.#wanted(piece),
+      blockCount: piece => this.#mediator.blockCount(piece)
+    })
+    for (const req of yielded) {
+      if (this.#ledger.release(peer, req.piece, req.block)) this.#fresh.touch(req.piece)
+    }
+    return yielded
   }
 
   /** Blocks in flight to the peer. */

@@ -86,6 +86,8 @@ export interface Harness {
   pick: (peer: string, max: number, now: number) => string[]
   /** Replaces every deadline, digits counted from `from`, and returns the stale requests as 'peer piece.block'. */
   setDeadlines: (deadline: string, from?: number) => string[]
+  /** Background requests the peer gives up for urgent blocks due within `withinMs` of `now`, as 'piece.block'. */
+  yieldToUrgent: (peer: string, now: number, withinMs: number) => string[]
 }
 
 export function setup (fixture: Fixture): Harness {
@@ -141,7 +143,8 @@ export function setup (fixture: Fixture): Harness {
     setDeadlines: (deadline, from = 0) => {
       mediator.deadlines = deadlines(deadline, mediator.pieceCount, from)
       return picker.onDeadlinesChanged(from).map(({ peer, req }) => `${peer} ${name(req)}`)
-    }
+    },
+    yieldToUrgent: (peer, now, withinMs) => picker.yieldToUrgent(peer, now, withinMs).map(name)
   }
 }
 
