@@ -21,6 +21,14 @@ const INDEXED_AT_END = /\.(mp4|m4v|mov|mkv|webm|3gp)$/i
  * piece late at once and send it to the web seed before peers had a chance.
  */
 const POSITION_SLACK_MS = 1000
+/**
+ * Bytes after where a reader opened (or jumped to) that are all due at once: what a player
+ * buffers before it starts, so the first pieces are fetched in parallel from every peer rather
+ * than spaced out at a rate nobody has measured yet.
+ */
+const STARTUP_BYTES = 2 * 1024 * 1024
+/** A forward move larger than this between two windows is a jump, not playback. */
+const JUMP_BYTES = 4 * 1024 * 1024
 /** Weight of the newest rate sample in the moving average. */
 const RATE_SMOOTHING = 0.3
 
@@ -75,6 +83,8 @@ class StreamReader implements ByteRangeReader {
   private readonly controller = new AbortController()
   private position: number | undefined
   private positionAt = 0
+  /** Where the reader opened or last jumped to: the start of its startup bytes. */
+  private startedAt = 0
   private bytesPerSecond = DEFAULT_BYTES_PER_SECOND
   private measured = false
 
@@ -96,7 +106,9 @@ class StreamReader implements ByteRangeReader {
     const elapsed = (now - this.positionAt) / 1000
     const moved = previous === undefined ? 0 : position - previous
     // A jump backwards or far ahead is a seek, not playback: keep the current estimate.
-    if (previous !== undefined && moved > 0 && elapsed > 0.05 && moved < 64 * 1024 * 1024) {
+    if (previous === undefined || moved < 0 || moved > JUMP_BYTES) {
+      this.startedAt = position
+    } else if (moved > 0 && elapsed > 0.05) {
       const sample = moved / elapsed
       this.bytesPerSecond = this.measured ? this.bytesPerSecond * (1 - RATE_SMOOTHING) + sample * RATE_SMOOTHING : sample
       this.measured = true
@@ -116,9 +128,14 @@ class StreamReader implements ByteRangeReader {
     const deadlines = new Map<number, number>()
     const first = Math.floor(from / pieceLength)
     const last = Math.floor((horizonEnd - 1) / pieceLength)
+    const startupEnd = this.startedAt + STARTUP_BYTES
     for (let piece = first; piece <= last; piece++) {
-      const ahead = Math.max(0, piece * pieceLength - from)
-      deadlines.set(piece, Math.round(now + POSITION_SLACK_MS + ahead / rate * 1000))
+      const start = piece * pieceLength
+      // The startup bytes are due now: the race for them then goes to whichever peers would
+      // finish soonest, spreading each piece over all of them, instead of to the first peer
+      // that would merely make a deadline a second away.
+      const due = start < startupEnd ? now : now + POSITION_SLACK_MS + Math.max(0, start - from) / rate * 1000
+      deadlines.set(piece, Math.round(due))
     }
     this.addIndexTail(from, now, deadlines)
     return deadlines

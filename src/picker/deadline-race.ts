@@ -1,7 +1,10 @@
 /**
  * Who should fetch a block that has a deadline, judged from one moment's snapshots: the asking
- * source's ETA against its rivals'. ETA = now + (queuedBytes + bytes) / rate; a source with an
- * unknown rate (0) never meets a deadline. Pure arithmetic; one race serves one `next` call.
+ * source's ETA against its rivals'. ETA = now + (queuedBytes + bytes) / rate. A peer not yet
+ * measured (rate 0) is assumed to run at the mean rate of the measured peers: new peers then
+ * share urgent blocks from their first request instead of filling up with background work
+ * while one measured peer carries the whole stream. With nothing measured, or for a web seed,
+ * an unknown rate never meets a deadline. Pure arithmetic; one race serves one `next` call.
  */
 import type { RequestStamp } from './request-ledger.js'
 import { BLOCK_BYTES, type PeerSnapshot, type PickContext } from './types.js'
@@ -33,7 +36,7 @@ interface Rival {
   readonly id: string
   /** When it would deliver one more block. */
   readonly finish: number
-  /** Bytes per second; 0 when not yet measured. */
+  /** Bytes per second, assumed for a peer not measured yet; 0 when unknown. */
   readonly rate: number
   readonly webSeed: boolean
 }
@@ -49,6 +52,8 @@ export class DeadlineRace {
   readonly #snapshots = new Map<string, PeerSnapshot | undefined>()
   /** Other usable sources, soonest first; read on first need. */
   #rivals: Rival[] | undefined
+  /** Mean rate of the measured regular peers, for those not measured yet; read on first need. */
+  #typicalRate: number | undefined
 
   constructor (init: DeadlineRaceInit) {
     this.#init = init
@@ -61,8 +66,8 @@ export class DeadlineRace {
   }
 
   /**
-   * Bytes per second of the other regular (not web seed, not snubbed) sources together; sources
-   * with no measured rate yet are left out, so they neither speed up nor slow down the sum.
+   * Bytes per second of the other regular (not web seed, not snubbed) sources together, peers
+   * not measured yet counted at the typical rate; with nothing measured, 0.
    */
   get regularRate (): number {
     let rate = 0
@@ -109,8 +114,8 @@ export class DeadlineRace {
 
   /**
    * When a copy in flight is expected: `ahead` plus one block after it was requested, at its
-   * source's current rate; once that time has passed, one block-time from now at best. Copies
-   * requested without a context count as on time; a gone, snubbed or unmeasured source as never.
+   * source's current (or assumed) rate; once that time has passed, one block-time from now at best.
+   * Copies requested without a context count as on time; a gone, snubbed or unmeasured source as never.
    */
   arrival (copy: InFlightCopy): number {
     const stamp = copy.stamp
@@ -154,7 +159,27 @@ export class DeadlineRace {
   }
 
   #snapshot (id: string): PeerSnapshot | undefined {
-    if (!this.#snapshots.has(id)) this.#snapshots.set(id, this.#init.context.peer(id))
+    if (!this.#snapshots.has(id)) {
+      const measured = this.#init.context.peer(id)
+      const assumed = measured !== undefined && measured.rate === 0 && measured.webSeed !== true
+        ? { ...measured, rate: this.#typical() }
+        : measured
+      this.#snapshots.set(id, assumed)
+    }
     return this.#snapshots.get(id)
+  }
+
+  #typical (): number {
+    if (this.#typicalRate !== undefined) return this.#typicalRate
+    let sum = 0
+    let count = 0
+    for (const id of this.#init.sources()) {
+      const source = this.#init.context.peer(id)
+      if (source === undefined || source.webSeed === true || source.snubbed || !(source.rate > 0)) continue
+      sum += source.rate
+      count++
+    }
+    this.#typicalRate = count === 0 ? 0 : sum / count
+    return this.#typicalRate
   }
 }

@@ -31,8 +31,22 @@ t.test('before a rate is measured, a reader claims 20 s at 1 MiB/s from its posi
   readers.create(0).setWindow(10 * MiB, 256 * MiB)
   const pieces = claimedPieces(readers)
   t.same([pieces[0], pieces.at(-1), pieces.length], [10, 29, 20])
-  t.equal(readers.deadlineOf(10), host.clock.now + 1000, 'the piece at the position is due after the slack')
-  t.equal(readers.deadlineOf(11), host.clock.now + 1000 + 1000, 'the next one a second of playback later')
+  t.equal(readers.deadlineOf(10), host.clock.now, 'the piece at the position is due now')
+  t.equal(readers.deadlineOf(11), host.clock.now, 'so is the rest of the 2 MiB a player buffers before it starts')
+  t.equal(readers.deadlineOf(12), host.clock.now + 1000 + 2000, 'later pieces when playback reaches them, with a second of slack')
+})
+
+t.test('a jump starts a new startup window; playback does not', async t => {
+  const host = fakeHost()
+  const readers = new StreamReaders(host)
+  const reader = readers.create(0)
+  reader.setWindow(0, 256 * MiB)
+  host.clock.now += 1000
+  reader.setWindow(MiB, 256 * MiB)
+  t.equal(readers.deadlineOf(2), host.clock.now + 1000 + 1000, 'played on by 1 MiB: piece 2 is a second of playback away')
+  host.clock.now += 1000
+  reader.setWindow(100 * MiB, 256 * MiB)
+  t.equal(readers.deadlineOf(101), host.clock.now, 'after a seek, the next 2 MiB are due at once again')
 })
 
 t.test('the window shrinks under memory pressure and a filling disk', async t => {
@@ -63,7 +77,7 @@ t.test('closing a reader drops its claims; several readers merge to the earliest
   const b = readers.create(0)
   a.setWindow(0, 256 * MiB)
   b.setWindow(5 * MiB, 256 * MiB)
-  t.equal(readers.deadlineOf(5), host.clock.now + 1000, 'b needs piece 5 sooner than a does')
+  t.equal(readers.deadlineOf(5), host.clock.now, 'b needs piece 5 sooner than a does')
   b.close()
   t.equal(readers.deadlineOf(5), host.clock.now + 1000 + 5000)
   a.close()

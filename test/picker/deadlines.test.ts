@@ -90,3 +90,14 @@ t.test('in endgame with deadlines, duplicates in deadline order and cancels the 
   t.same(h.got('b', '1.0'), ['a'])
   t.same(h.inFlight('a'), ['0.0', '0.1', '1.1'])
 })
+
+t.test('assumes a peer not measured yet runs at the measured peers\' mean rate, so it shares an urgent piece', async t => {
+  const h = setup({ have: '00', blocks: '42', peers: { a: '11', b: '11' }, deadline: '3.', rates: { a: 10 } })
+  t.same(h.pick('a', 4, 0), ['0.0', '0.1', '0.2', '1.0'], 'b, assumed at 10 blocks/s, would deliver 0.3 at 100 ms; a at 400 ms')
+  t.same(h.pick('b', 2, 0), ['0.3', '1.1'])
+})
+
+t.test('never assumes a rate for a web seed: it stays the fallback', async t => {
+  const h = setup({ have: '0', blocks: '2', peers: { a: '1' }, webSeeds: ['w'], deadline: '5', rates: { a: 10 } })
+  t.same(h.pick('w', 2, 0), [], 'a meets the deadline; the web seed of unknown rate gets nothing')
+})
