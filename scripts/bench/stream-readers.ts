@@ -2,7 +2,8 @@
  * The readers of the streaming section, all plain HTTP Range GETs so every
  * client is driven the same way. `readRange` times how long a byte range takes
  * to arrive (and checks it); `playBack` is a player: a playhead that moves at a
- * fixed byte rate from the first byte, a reader that keeps at most `aheadBytes`
+ * fixed byte rate once `rebufferBytes` are in (the buffer a player waits for
+ * before it starts, as after a stall), a reader that keeps at most `aheadBytes`
  * past it (pausing the response, so the server feels TCP backpressure), and a
  * count of stalls (the playhead caught up with the data).
  */
@@ -58,7 +59,7 @@ export interface PlaybackOptions {
   aheadBytes: number
   /** Play this long (or to the end of the file). */
   durationSec: number
-  /** A stall ends once this much is buffered past the playhead (or the rest of the play). */
+  /** Playback starts, and a stall ends, once this much is buffered past the playhead (or the rest of the play). */
   rebufferBytes: number
   /** Give up when no first byte arrives in this long. */
   firstByteTimeoutMs: number
@@ -95,6 +96,7 @@ export function playBack(url: string, o: PlaybackOptions): Promise<PlaybackResul
     let paused = false
     let ended = false
     let firstAt: number | undefined
+    let playingAt: number | undefined
     let twoMiBAt: number | undefined
     let last = 0
     let res: IncomingMessage | undefined
@@ -133,11 +135,11 @@ export function playBack(url: string, o: PlaybackOptions): Promise<PlaybackResul
         res?.resume()
       }
     }
-    const ticker = setInterval(() => firstAt !== undefined && tick(), TICK_MS)
+    const ticker = setInterval(() => playingAt !== undefined && tick(), TICK_MS)
     const req = get(url, 0, undefined, response => {
       res = response
       response.on('data', (chunk: Buffer) => {
-        if (firstAt === undefined) firstAt = last = performance.now()
+        if (firstAt === undefined) firstAt = performance.now()
         if (received < CHECK_BYTES) {
           head.push(chunk)
           const have = Buffer.concat(head)
@@ -146,6 +148,7 @@ export function playBack(url: string, o: PlaybackOptions): Promise<PlaybackResul
           }
         }
         received += chunk.length
+        if (playingAt === undefined && received >= Math.min(o.rebufferBytes, target)) playingAt = last = performance.now()
         if (twoMiBAt === undefined && received >= 2 * MiB) twoMiBAt = performance.now()
         if (!paused && received - playhead >= o.aheadBytes) {
           paused = true

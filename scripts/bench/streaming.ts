@@ -56,7 +56,7 @@ export async function runStreamingBench(ctx: BenchContext): Promise<SectionRepor
     const webSeed = await startWebSeed(section, { filePath: join(ctx.workDir, wsDir, 'data', name), urlPath: `/${name}`, rateLimit: plan.seederRate })
     const wsFx = await fixture(wsDir, [webSeed.url])
 
-    const runs = new Map<StreamClientName, ClientRuns>(STREAM_CLIENTS.map(c => [c, { seek: [], playback: [], webSeed: [] }]))
+    const runs = new Map<StreamClientName, ClientRuns>(STREAM_CLIENTS.map(c => [c, { seek: [], playback: [], webSeedShort: [], webSeedSpare: [] }]))
     const unavailable = new Map<StreamClientName, string>()
     const attempt = async <T>(client: StreamClientName, what: string, run: number, fn: () => Promise<T>): Promise<Outcome<T>> => {
       const skip = unavailable.get(client)
@@ -80,14 +80,16 @@ export async function runStreamingBench(ctx: BenchContext): Promise<SectionRepor
         for (const c of STREAM_CLIENTS) runs.get(c)?.playback.push(await attempt(c, 'playback', run, () => playbackRun(ctx, c, fx, plan, run)))
       }
     })
-    await withScope(async swarm => {
-      const seeders = await startSeeders(ctx, swarm, wsFx, plan.seeders - 1, plan.seederRate)
-      for (let run = 1; run <= plan.runs; run++) {
-        for (const c of STREAM_CLIENTS) {
-          runs.get(c)?.webSeed.push(await attempt(c, 'web-seed playback', run, () => webSeedRun(ctx, c, wsFx, plan, run, webSeed, seeders)))
+    for (const [kind, seederCount] of [['webSeedShort', plan.seeders - 1], ['webSeedSpare', plan.seeders]] as const) {
+      await withScope(async swarm => {
+        const seeders = await startSeeders(ctx, swarm, wsFx, seederCount, plan.seederRate)
+        for (let run = 1; run <= plan.runs; run++) {
+          for (const c of STREAM_CLIENTS) {
+            runs.get(c)?.[kind].push(await attempt(c, `web-seed playback (${seederCount} seeders)`, run, () => webSeedRun(ctx, c, wsFx, plan, run, webSeed, seeders)))
+          }
         }
-      }
-    })
+      })
+    }
     return streamingReport(plan, runs)
   })
 }
