@@ -47,12 +47,16 @@ export async function startLocalTracker (log: Logger): Promise<LocalTracker> {
 
 export interface DemoTorrent { torrentFile: Uint8Array, infoHash: string, name: string }
 
-/** A single-file torrent of the clip, announcing to `announce`. Its info hash depends only on the clip. */
-export async function createDemoTorrent (clipPath: string, name: string, announce: string[]): Promise<DemoTorrent> {
+/**
+ * A single-file torrent of the clip, announcing to `announce`, with the web seeds of `urlList`
+ * (BEP 19: each URL names the file itself). Its info hash depends only on the clip.
+ */
+export async function createDemoTorrent (clipPath: string, name: string, announce: string[], urlList: string[] = []): Promise<DemoTorrent> {
   const torrentFile = await new Promise<Uint8Array>((resolve, reject) => {
     createTorrent(clipPath, {
       name,
       announceList: announce.map(url => [url]),
+      urlList,
       pieceLength: 256 * 1024,
       private: false,
       createdBy: 'Reel demo',
