@@ -7,17 +7,24 @@ import type { ReelConfig } from './config.js'
 import { buildHttpApp } from './api/index.js'
 import { createEngine, type Engine, type EngineInit } from './engine/index.js'
 import type { Logger } from './log.js'
+import { createCatalog, createWatchHistory, PlayerPresence } from './rental/index.js'
+import { createSeedingPolicy, type SeedingPolicy } from './seeding/index.js'
+import type { WebRtcOptions } from './wire/webrtc-peer.js'
 
 export interface DaemonInit {
   config: ReelConfig
   log: Logger
-  /** Replaces the engine built from config (tests pass a fake). */
+  /** Replaces the engine built from config (tests pass a fake; it gets no seeding policy). */
   engine?: Engine
+  /** Folder of the built player UI; default dist/player-ui, false serves none. */
+  uiRoot?: string | false
 }
 
 export interface Daemon {
   app: FastifyInstance
   engine: Engine
+  /** The sharing budget in force; absent with an injected engine or `seeding.enabled: false`. */
+  seeding: SeedingPolicy | undefined
   /** Starts the engine and readies the HTTP app (routes compiled), without listening. */
   start: () => Promise<void>
   /** Closes the HTTP app (and its listener, if any), then stops the engine. Safe to call twice. */
@@ -37,27 +44,58 @@ export function engineInitFrom (config: ReelConfig, log: Logger): EngineInit {
     maxConnectionsPerTorrent: config.torrent.maxConnectionsPerTorrent,
     uploadRateLimit: config.limits.uploadRate,
     downloadRateLimit: config.limits.downloadRate,
+    tcp: config.torrent.tcp,
+    webrtc: webRtcOptionsFrom(config.torrent.webrtc),
     memoryBudget: config.limits.memoryBudget,
     log
   }
 }
 
+/** The engine's WebRTC options, or undefined when WebRTC is off. */
+function webRtcOptionsFrom (webrtc: ReelConfig['torrent']['webrtc']): WebRtcOptions | undefined {
+  if (!webrtc.enabled) return undefined
+  return {
+    stunServers: webrtc.stunServers,
+    ...(webrtc.host === undefined ? {} : { bindAddress: webrtc.host }),
+    ...(webrtc.portMin > 0 && webrtc.portMax > 0 ? { portRange: { first: webrtc.portMin, last: webrtc.portMax } } : {})
+  }
+}
+
 export function buildDaemon (init: DaemonInit): Daemon {
-  const engine = init.engine ?? createEngine(engineInitFrom(init.config, init.log))
+  const { config, log } = init
+  const ownEngine = init.engine === undefined ? createEngine(engineInitFrom(config, log)) : undefined
+  const engine: Engine = init.engine ?? ownEngine as Engine
+  const history = createWatchHistory({ dataDir: config.dataDir, log })
+  const catalog = createCatalog({ engine, history })
+  const presence = new PlayerPresence()
+  // The policy drives the engine's upload limits and choking, so only an engine built here has one.
+  const seeding = ownEngine !== undefined && config.seeding.enabled
+    ? createSeedingPolicy({ dataDir: config.dataDir }, {
+      engine: ownEngine,
+      log,
+      player: { isPlayingVisible: () => { const now = presence.current(); return now.playing && now.visible } }
+    })
+    : undefined
   let running = false
   let stopping: Promise<void> | undefined
   const app = buildHttpApp({
     engine,
-    log: init.log,
-    dataDir: init.config.dataDir,
-    engineRunning: () => running
+    log,
+    dataDir: config.dataDir,
+    engineRunning: () => running,
+    titles: { catalog, history, presence, presenceChanged: () => seeding?.presenceChanged() },
+    seeding,
+    uiRoot: init.uiRoot
   })
 
   return {
     app,
     engine,
+    seeding,
     async start () {
       await engine.start()
+      await history.start()
+      await seeding?.start()
       running = true
       await app.ready()
     },
@@ -67,6 +105,8 @@ export function buildDaemon (init: DaemonInit): Daemon {
           await app.close()
         } finally {
           running = false
+          await seeding?.stop()
+          await history.stop()
           await engine.stop()
         }
       })()

@@ -21,12 +21,27 @@ export interface ReelConfig {
     upnp: boolean
     maxConnections: number
     maxConnectionsPerTorrent: number
+    /** Peers over TCP (listener and dialling); off leaves WebRTC as the only transport. */
+    tcp: boolean
+    webrtc: {
+      /** WebRTC peers through the torrents' WebSocket trackers (the WebTorrent transport). */
+      enabled: boolean
+      /** `stun:host:port` URLs; none means host candidates only (LAN, demo, tests). */
+      stunServers: string[]
+      /** Local address ICE binds to; every interface when absent. */
+      host?: string
+      /** UDP ports ICE may use, inclusive; 0 and 0 for any. */
+      portMin: number
+      portMax: number
+    }
   }
   /**
    * Rates in bytes per second, 0 meaning unlimited; `memoryBudget` is the RSS in bytes the
    * daemon aims to stay under (stream readahead shrinks near it).
    */
   limits: { uploadRate: number, downloadRate: number, memoryBudget: number }
+  /** The viewer's sharing budget (src/seeding) drives uploads; off leaves `limits.uploadRate` in force. */
+  seeding: { enabled: boolean }
   log: { level: LogLevel }
 }
 
@@ -44,7 +59,7 @@ export interface ResolveConfigInput {
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
-type Kind = 'port' | 'count' | 'rate' | 'bool' | 'text' | 'level'
+type Kind = 'port' | 'count' | 'rate' | 'bool' | 'text' | 'level' | 'list'
 
 interface Field {
   /** Dotted key in the config file and in error messages. */
@@ -68,9 +83,16 @@ const FIELDS: readonly Field[] = [
   { key: 'torrent.upnp', kind: 'bool', env: 'REEL_UPNP', offFlag: 'no-upnp' },
   { key: 'torrent.maxConnections', kind: 'count', env: 'REEL_MAX_CONNECTIONS' },
   { key: 'torrent.maxConnectionsPerTorrent', kind: 'count', env: 'REEL_MAX_CONNECTIONS_PER_TORRENT' },
+  { key: 'torrent.tcp', kind: 'bool', env: 'REEL_TCP', offFlag: 'no-tcp' },
+  { key: 'torrent.webrtc.enabled', kind: 'bool', env: 'REEL_WEBRTC', offFlag: 'no-webrtc' },
+  { key: 'torrent.webrtc.stunServers', kind: 'list', env: 'REEL_STUN_SERVERS', flag: 'stun-servers' },
+  { key: 'torrent.webrtc.host', kind: 'text', env: 'REEL_WEBRTC_HOST' },
+  { key: 'torrent.webrtc.portMin', kind: 'port', env: 'REEL_WEBRTC_PORT_MIN' },
+  { key: 'torrent.webrtc.portMax', kind: 'port', env: 'REEL_WEBRTC_PORT_MAX' },
   { key: 'limits.uploadRate', kind: 'rate', env: 'REEL_UPLOAD_RATE' },
   { key: 'limits.downloadRate', kind: 'rate', env: 'REEL_DOWNLOAD_RATE' },
   { key: 'limits.memoryBudget', kind: 'count', env: 'REEL_MEMORY_BUDGET' },
+  { key: 'seeding.enabled', kind: 'bool', env: 'REEL_SEEDING' },
   { key: 'log.level', kind: 'level', env: 'REEL_LOG_LEVEL', flag: 'log-level' }
 ]
 
@@ -80,7 +102,8 @@ const EXPECTED: Record<Kind, string> = {
   rate: 'a whole number of bytes per second, 0 for unlimited',
   bool: 'true or false (env: 1/0, true/false, yes/no, on/off)',
   text: 'a non-empty string',
-  level: `one of ${LOG_LEVELS.join(', ')}`
+  level: `one of ${LOG_LEVELS.join(', ')}`,
+  list: 'a list of stun:host:port URLs (a JSON array in the file, comma-separated in flags and env, empty for none)'
 }
 
 /** The data dir when nothing sets one: `/var/lib/reel` for root, else under the user's home. */
@@ -102,9 +125,18 @@ export function defaultConfig (env: ResolveConfigInput['env'] = {}, isRoot = tru
       lsd: true,
       upnp: true,
       maxConnections: 200,
-      maxConnectionsPerTorrent: 60
+      maxConnectionsPerTorrent: 60,
+      tcp: true,
+      webrtc: {
+        enabled: true,
+        // Public STUN servers, as browsers' WebTorrent uses: boxes behind NATs need them to meet.
+        stunServers: ['stun:stun.l.google.com:19302', 'stun:global.stun.twilio.com:3478'],
+        portMin: 0,
+        portMax: 0
+      }
     },
     limits: { uploadRate: 0, downloadRate: 0, memoryBudget: 192 * 1024 * 1024 },
+    seeding: { enabled: true },
     log: { level: 'info' }
   }
 }
@@ -197,7 +229,7 @@ function childKeys (prefix: string): string {
   return FIELDS.filter(f => f.key.startsWith(prefix + '.')).map(f => f.key.slice(prefix.length + 1)).join(', ')
 }
 
-type Value = string | number | boolean
+type Value = string | number | boolean | string[]
 
 function parseText (field: Field, raw: string, source: string): Value {
   const text = raw.trim()
@@ -213,6 +245,8 @@ function parseText (field: Field, raw: string, source: string): Value {
       return checkNumber(field, Number(text), raw, source)
     case 'text': case 'level':
       return checkString(field, text, raw, source)
+    case 'list':
+      return checkList(field, text === '' ? [] : text.split(',').map(item => item.trim()), raw, source)
   }
 }
 
@@ -227,7 +261,15 @@ function parseJson (field: Field, value: unknown, source: string): Value {
     case 'text': case 'level':
       if (typeof value !== 'string') throw bad(field, value, source)
       return checkString(field, value, value, source)
+    case 'list':
+      if (!Array.isArray(value) || !value.every((item): item is string => typeof item === 'string')) throw bad(field, value, source)
+      return checkList(field, value, value, source)
   }
+}
+
+function checkList (field: Field, items: string[], raw: unknown, source: string): string[] {
+  if (!items.every(item => /^stuns?:[^\s:/]+(:\d{1,5})?$/.test(item))) throw bad(field, raw, source)
+  return items
 }
 
 function checkNumber (field: Field, n: number, raw: unknown, source: string): number {

@@ -130,6 +130,31 @@ export class WebSeedError extends ReelError {
   readonly code = 'REEL_ERR_WEB_SEED'
 }
 
+/** A WebRTC peer signalled through a WebSocket tracker never opened its data channel (ICE failed, timeout, abort). */
+export class WebRtcConnectError extends ReelError {
+  readonly code = 'REEL_ERR_WEBRTC_CONNECT'
+}
+
+/** A title's file holds no video stream (a text file, an image, music); the HLS layer cannot play it. */
+export class NotVideoError extends ReelError {
+  readonly code = 'REEL_ERR_NOT_VIDEO'
+}
+
+/** A video file that ffprobe cannot read: a corrupt or truncated header, an unknown container. */
+export class MediaUnreadableError extends ReelError {
+  readonly code = 'REEL_ERR_MEDIA_UNREADABLE'
+}
+
+/** A video codec the box's browser cannot decode (HEVC where unsupported, MPEG-2, VP9/AV1 in this packager…); `message` is fit for the screen. */
+export class UnsupportedCodecError extends ReelError {
+  readonly code = 'REEL_ERR_UNSUPPORTED_CODEC'
+}
+
+/** An HLS segment was not ready in time (the swarm is slower than playback); the player retries it. */
+export class SegmentTimeoutError extends ReelError {
+  readonly code = 'REEL_ERR_SEGMENT_TIMEOUT'
+}
+
 /** Every error class, for the documentation test and the HTTP error mapper. */
 export const errorClasses = [
   BadTorrentError, UnsafePathError, TorrentNotFoundError, FileNotFoundError, DuplicateTorrentError,
@@ -137,5 +162,6 @@ export const errorClasses = [
   ConfigError, AbortedError, PieceNotAvailableError,
   BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, RouteNotFoundError, MetadataPendingError,
   InternalError, UsageError, DaemonUnreachableError, MediaToolError,
-  WebSeedError
+  WebSeedError, WebRtcConnectError,
+  NotVideoError, MediaUnreadableError, UnsupportedCodecError, SegmentTimeoutError
 ] as const

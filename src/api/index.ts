@@ -9,7 +9,10 @@ import { registerErrorHandling } from './errors.js'
 import { healthRoutes } from './health.js'
 import { metricsRoutes } from './metrics.js'
 import { streamRoutes } from './stream.js'
+import { settingsRoutes, type SettingsRoutesInit } from './settings.js'
+import { titleRoutes, type TitleRoutesInit } from './titles.js'
 import { DEFAULT_TORRENT_BODY_LIMIT, torrentRoutes } from './torrents.js'
+import { uiRoutes } from './ui.js'
 
 export interface HttpAppInit {
   engine: Engine
@@ -24,6 +27,12 @@ export interface HttpAppInit {
   metadataTimeoutMs?: number
   /** Bytes each stream claims ahead of its read position; default 8 MiB. */
   readahead?: number
+  /** `/api/titles` and `/api/player/state`; absent in tests that do not need them. */
+  titles?: TitleRoutesInit
+  /** `/api/settings` and `/api/sharing`; absent when the seeding policy is off. */
+  seeding?: SettingsRoutesInit['seeding']
+  /** Folder of the built player UI served at `/` (default dist/player-ui); false serves none. */
+  uiRoot?: string | false
 }
 
 /** Composes the HTTP app; call `listen()` or `inject()` on the result. */
@@ -45,6 +54,9 @@ export function buildHttpApp (init: HttpAppInit): FastifyInstance {
   void app.register(streamRoutes({ engine: init.engine, metadataTimeoutMs: init.metadataTimeoutMs, readahead: init.readahead }))
   void app.register(healthRoutes({ engineRunning: init.engineRunning ?? (() => true), dataDir: init.dataDir }))
   void app.register(metricsRoutes({ engine: init.engine }))
+  if (init.titles !== undefined) void app.register(titleRoutes(init.titles))
+  if (init.seeding !== undefined) void app.register(settingsRoutes({ seeding: init.seeding }))
+  if (init.uiRoot !== false) void app.register(uiRoutes({ log, root: init.uiRoot }))
   return app
 }
 

@@ -32,7 +32,14 @@ export function demoDaemonConfig (config: ReelConfig, root: string): ReelConfig 
   return {
     ...config,
     dataDir: join(root, 'daemon'),
-    torrent: { ...config.torrent, host: '127.0.0.1', dht: false, lsd: false, upnp: false }
+    torrent: {
+      ...config.torrent,
+      host: '127.0.0.1',
+      dht: false,
+      lsd: false,
+      upnp: false,
+      webrtc: { ...config.torrent.webrtc, stunServers: [], host: '127.0.0.1' }
+    }
   }
 }
 

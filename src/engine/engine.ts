@@ -6,11 +6,13 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
-import { rm } from 'node:fs/promises'
-import { BadTorrentError, DuplicateTorrentError, TorrentNotFoundError } from '../errors.js'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { BadTorrentError, ConfigError, DuplicateTorrentError, TorrentNotFoundError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { createWebSeed, PeerDiscovery, startSharedDht, type SharedDht } from '../discovery/index.js'
 import { PeerConnection } from '../wire/index.js'
+import { invalidWebRtcOptions, rtcConfiguration, type WebRtcOptions } from '../wire/webrtc-peer.js'
+import { UploadGate, type UploadMode } from './choker.js'
 import { encodeTorrentFile, metainfoFromInfo, parseMagnet, parseTorrentFile, type Metainfo } from './metainfo.js'
 import { PeerSwarm, type ConnectionBudget } from './peer-swarm.js'
 import { seededRandom } from './random.js'
@@ -19,7 +21,7 @@ import { TokenBucket } from './token-bucket.js'
 import { TorrentRegistry } from './torrent-registry.js'
 import { TorrentSession } from './torrent-session.js'
 import { WebSeedFeeder } from './web-seed-feeder.js'
-import type { AddTorrentInput, Engine, EngineStats, Torrent } from './types.js'
+import type { AddTorrentInput, Engine, EngineStats, SeedingControls, Torrent } from './types.js'
 import bencode from 'bencode'
 
 export interface EngineInit {
@@ -45,6 +47,10 @@ export interface EngineInit {
   uploadSlots?: number
   log: Logger
   now?: () => number
+  /** Peers over TCP: the listener, dialling, HTTP/UDP trackers, DHT and LSD. Default true; false leaves WebRTC alone (tests). */
+  tcp?: boolean
+  /** WebRTC peers signalled through the torrents' WebSocket trackers; none when absent. */
+  webrtc?: WebRtcOptions
   /** Seed of the picker's tie-break RNG; random when absent. */
   seed?: number
   /** RSS the daemon should stay under; stream readahead shrinks as it gets near. Default 192 MiB. */
@@ -55,11 +61,11 @@ const MAX_PENDING_INCOMING = 64
 
 interface Entry { session: TorrentSession, swarm: PeerSwarm, discovery: PeerDiscovery, webSeeds: WebSeedFeeder[] }
 
-export function createEngine (init: EngineInit): Engine {
+export function createEngine (init: EngineInit): Engine & SeedingControls {
   return new TorrentEngine(init)
 }
 
-class TorrentEngine implements Engine {
+class TorrentEngine implements Engine, SeedingControls {
   private readonly torrents = new Map<string, Entry>()
   private readonly registry: TorrentRegistry
   private readonly peerId = Buffer.concat([Buffer.from('-RL0100-'), randomBytes(12)])
@@ -69,6 +75,7 @@ class TorrentEngine implements Engine {
   private readonly budget: ConnectionBudget
   private readonly downloadBucket: TokenBucket
   private readonly uploadBucket: TokenBucket
+  private readonly uploadGate: UploadGate
   private readonly pressure: ResourcePressure
   private server: Server | undefined
   private dht: SharedDht | undefined
@@ -84,6 +91,7 @@ class TorrentEngine implements Engine {
     this.budget = { open: 0, max: init.maxConnections }
     this.downloadBucket = new TokenBucket(init.downloadRateLimit, this.now)
     this.uploadBucket = new TokenBucket(init.uploadRateLimit, this.now)
+    this.uploadGate = new UploadGate((init.uploadSlots ?? 4) + 1)
     this.pressure = new ResourcePressure({ dataDir: init.dataDir, memoryBudgetBytes: init.memoryBudget })
   }
 
@@ -91,8 +99,23 @@ class TorrentEngine implements Engine {
 
   async start (): Promise<void> {
     if (this.started) return
+    const invalidWebRtc = this.init.webrtc === undefined ? undefined : invalidWebRtcOptions(this.init.webrtc)
+    if (invalidWebRtc !== undefined) throw new ConfigError(invalidWebRtc)
     await this.registry.init()
     this.pressure.start()
+    if (this.init.tcp !== false) await this.listenTcp()
+    if (this.init.dht && this.init.tcp !== false) this.dht = startSharedDht(this.port, this.init.dhtBootstrap)
+    this.started = true
+    for (const saved of await this.registry.load()) {
+      try {
+        await this.add('torrentFile' in saved ? { torrentFile: saved.torrentFile } : { magnet: saved.magnet }, { persist: false })
+      } catch (err) {
+        this.log.error({ err, infoHash: saved.infoHash }, 'could not restore a saved torrent; it stays on disk untouched')
+      }
+    }
+  }
+
+  private async listenTcp (): Promise<void> {
     const server = createServer(socket => this.onIncoming(socket))
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -102,15 +125,6 @@ class TorrentEngine implements Engine {
     this.server = server
     const address = server.address()
     this.port = typeof address === 'object' && address !== null ? address.port : this.init.torrentPort
-    if (this.init.dht) this.dht = startSharedDht(this.port, this.init.dhtBootstrap)
-    this.started = true
-    for (const saved of await this.registry.load()) {
-      try {
-        await this.add('torrentFile' in saved ? { torrentFile: saved.torrentFile } : { magnet: saved.magnet }, { persist: false })
-      } catch (err) {
-        this.log.error({ err, infoHash: saved.infoHash }, 'could not restore a saved torrent; it stays on disk untouched')
-      }
-    }
   }
 
   async stop (): Promise<void> {
@@ -169,6 +183,8 @@ class TorrentEngine implements Engine {
       budget: this.budget,
       maxPeers: this.init.maxConnectionsPerTorrent,
       uploadSlots: this.init.uploadSlots ?? 4,
+      tcp: this.init.tcp !== false,
+      ...(this.init.webrtc?.connectTimeoutMs === undefined ? {} : { webrtcConnectTimeoutMs: this.init.webrtc.connectTimeoutMs }),
       log,
       now: this.now,
       random: this.random
@@ -181,13 +197,17 @@ class TorrentEngine implements Engine {
       announce,
       dht: this.dht?.client ?? false,
       lsd: this.init.lsd,
+      tcp: this.init.tcp !== false,
+      webrtc: this.init.webrtc === undefined ? false : rtcConfiguration(this.init.webrtc),
       log,
       announceStats: () => {
         const stats = session.stats()
         return { uploaded: stats.uploadedBytes, downloaded: stats.downloadedBytes, left: Math.max(0, stats.length - Math.round(stats.progress * stats.length)) }
-      }
+      },
+      wantedPeers: () => swarm.wantedPeers()
     })
     discovery.on('peer', (address, source) => swarm.addCandidate(address, source))
+    discovery.on('webrtcPeer', peer => swarm.acceptWebRtc(peer))
     session.on('complete', () => discovery.complete())
     const webSeeds = (metainfo?.urlList ?? []).map(url => new WebSeedFeeder(session, createWebSeed({
       url,
@@ -196,6 +216,8 @@ class TorrentEngine implements Engine {
       files: metainfo?.files ?? []
     }), log))
     this.torrents.set(infoHash, { session, swarm, discovery, webSeeds })
+    // Ahead of the swarm's choker, so the seeding policy's gate is on a peer before it can be unchoked.
+    session.prependListener('interestChanged', peer => this.uploadGate.guard(session, peer))
     for (const feeder of webSeeds) feeder.start()
     swarm.start()
     discovery.start()
@@ -256,6 +278,64 @@ class TorrentEngine implements Engine {
       total.bannedPeers += stats.bannedPeers
     }
     return total
+  }
+
+  // ---- SeedingControls: what the seeding policy drives ----
+
+  setUploadRateLimit (bytesPerSecond: number): void {
+    this.uploadBucket.setRate(bytesPerSecond)
+  }
+
+  setUploadMode (mode: UploadMode): void {
+    // Requests queued behind the bucket are dropped unsent when their peers are choked.
+    if (mode === 'closed' && this.uploadGate.current !== 'closed') this.uploadBucket.clearDebt()
+    this.uploadGate.apply(mode, [...this.torrents.values()].map(entry => entry.session))
+  }
+
+  streamingTorrents (): string[] {
+    return [...this.torrents.values()].filter(entry => entry.session.streaming).map(entry => entry.session.infoHash)
+  }
+
+  servingPeers (): string[] {
+    const serving: string[] = []
+    for (const { session } of this.torrents.values()) {
+      for (const peer of session.peers.values()) {
+        if (!peer.wire.amChoking && peer.wire.peerInterested && peer.conn.uploadRate.rate() > 0) serving.push(peer.peerId)
+      }
+    }
+    return serving
+  }
+
+  async evictData (infoHash: string): Promise<void> {
+    const entry = this.torrents.get(infoHash.toLowerCase())
+    if (entry === undefined) throw new TorrentNotFoundError(`no torrent ${infoHash} on this box`)
+    const { session } = entry
+    if (session.metainfo === undefined) throw new BadTorrentError(`torrent ${session.infoHash} has no metadata yet; there is nothing to evict`)
+    const keptDir = join(this.init.dataDir, 'state', 'evicted')
+    await mkdir(keptDir, { recursive: true })
+    const kept = join(keptDir, `${session.infoHash}.torrent`)
+    try {
+      await rename(join(this.init.dataDir, 'state', `${session.infoHash}.torrent`), kept)
+    } catch {
+      await writeFile(`${kept}.tmp`, encodeTorrentFile(session.metainfo))
+      await rename(`${kept}.tmp`, kept)
+    }
+    await this.remove(session.infoHash)
+    session.log.info({ name: session.name }, 'title evicted; its .torrent is kept for fetching again')
+  }
+
+  async evicted (): Promise<string[]> {
+    const names = await readdir(join(this.init.dataDir, 'state', 'evicted')).catch(() => [] as string[])
+    return names.map(name => /^([0-9a-f]{40})\.torrent$/.exec(name)?.[1]).filter((hash): hash is string => hash !== undefined).sort()
+  }
+
+  async restoreEvicted (infoHash: string): Promise<Torrent> {
+    const kept = join(this.init.dataDir, 'state', 'evicted', `${infoHash.toLowerCase()}.torrent`)
+    const torrentFile = await readFile(kept).catch(() => undefined)
+    if (torrentFile === undefined) throw new TorrentNotFoundError(`no evicted title ${infoHash} on this box`)
+    const torrent = await this.add({ torrentFile })
+    await rm(kept, { force: true })
+    return torrent
   }
 
   private async stopEntry (entry: Entry): Promise<void> {

@@ -221,8 +221,15 @@ export class PeerSession {
       return
     }
     const send = (): void => {
+      // Choked while it waited for upload tokens: the wire has dropped the request already.
+      if (this.wire.amChoking) return
       this.host.readForUpload(piece, offset, length).then(
-        data => { respond(null, data); this.host.onUploaded(length) },
+        data => {
+          // Count what the wire sent: a request dropped by a choke in the meantime sends nothing.
+          const before = this.wire.uploaded
+          respond(null, data)
+          this.host.onUploaded(this.wire.uploaded - before)
+        },
         err => respond(err as Error)
       )
     }

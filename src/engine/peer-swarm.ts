@@ -1,12 +1,14 @@
 /**
  * The peers of one torrent: which addresses to dial (from discovery, PEX, magnet links),
- * connection limits, handshake checks (right torrent, not ourselves, not banned, not twice),
- * periodic request timeouts, and tit-for-tat choking with an optimistic slot.
+ * WebRTC peers signalled by WebSocket trackers, connection limits, handshake checks (right
+ * torrent, not ourselves, not banned, not twice over any transport), periodic request
+ * timeouts, and tit-for-tat choking with an optimistic slot.
  */
 import { connect } from 'node:net'
 import type { Logger } from '../log.js'
 import type { PeerSource } from '../discovery/index.js'
 import { PeerConnection } from '../wire/index.js'
+import { connectWebRtcPeer, type SignalledPeer } from '../wire/webrtc-peer.js'
 import { decideChokes, type ChokeState } from './choker.js'
 import { PeerSession } from './peer-session.js'
 import type { TorrentSession } from './torrent-session.js'
@@ -31,6 +33,10 @@ export interface PeerSwarmInit {
   log: Logger
   now: () => number
   random: () => number
+  /** Dial "host:port" candidates over TCP. Default true; false when the engine runs WebRTC only. */
+  tcp?: boolean
+  /** Time a signalled WebRTC peer has to open its data channel; default in src/wire/webrtc-peer.ts. */
+  webrtcConnectTimeoutMs?: number
 }
 
 interface Candidate { source: PeerSource, failures: number, nextAttemptAt: number, connecting: boolean }
@@ -38,6 +44,8 @@ interface Candidate { source: PeerSource, failures: number, nextAttemptAt: numbe
 export class PeerSwarm {
   private readonly candidates = new Map<string, Candidate>()
   private readonly pending = new Set<PeerConnection>()
+  /** WebRTC peers whose data channel is not open yet; they hold a connection slot. */
+  private readonly rtcConnecting = new Set<SignalledPeer>()
   private chokeState: ChokeState = { optimistic: undefined, optimisticSince: 0 }
   private lastChokeAt = 0
   private timer: NodeJS.Timeout | undefined
@@ -59,13 +67,20 @@ export class PeerSwarm {
   }
 
   addCandidate (address: string, source: PeerSource): void {
+    if (this.init.tcp === false) return
     if (this.stopped || this.candidates.has(address) || this.init.isSelf(address)) return
     if (this.session.banned.has(address) || !/^[^:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/.test(address)) return
     this.candidates.set(address, { source, failures: 0, nextAttemptAt: 0, connecting: false })
     this.connectMore()
   }
 
-  private connectedOrPending (): number { return this.session.peers.size + this.pending.size }
+  /** Peers this torrent has room for: trackers are asked for no more (and WebSocket trackers get no offers when full). */
+  wantedPeers (): number {
+    if (this.stopped) return 0
+    return Math.max(0, Math.min(this.init.maxPeers - this.connectedOrPending(), this.init.budget.max - this.init.budget.open))
+  }
+
+  private connectedOrPending (): number { return this.session.peers.size + this.pending.size + this.rtcConnecting.size }
 
   private connectMore (): void {
     const now = this.init.now()
@@ -105,6 +120,40 @@ export class PeerSwarm {
     this.track(conn, undefined)
     conn.sendHandshake(this.session.infoHash, this.handshakeOptions())
     if (conn.remote !== undefined) this.onHandshake(conn, undefined)
+  }
+
+  /**
+   * A WebRTC peer a WebSocket tracker signalled (our offer answered, or a remote offer we
+   * answer). It holds a slot while ICE runs; once its data channel opens it is handled like
+   * an incoming TCP peer: both sides send their handshake at once, as WebTorrent does.
+   */
+  acceptWebRtc (peer: SignalledPeer): void {
+    const known = peer.id !== undefined && [...this.session.peers.values()].some(p => p.peerId === peer.id)
+    if (this.stopped || known || this.connectedOrPending() >= this.init.maxPeers || this.init.budget.open >= this.init.budget.max) {
+      peer.destroy()
+      return
+    }
+    this.rtcConnecting.add(peer)
+    this.init.budget.open++
+    const settle = (): void => {
+      this.rtcConnecting.delete(peer)
+      this.init.budget.open--
+    }
+    connectWebRtcPeer({
+      peer,
+      ourPeerId: this.init.ourPeerId,
+      now: this.init.now,
+      ...(this.init.webrtcConnectTimeoutMs === undefined ? {} : { connectTimeoutMs: this.init.webrtcConnectTimeoutMs })
+    }).then(conn => {
+      settle()
+      if (this.stopped) { conn.close('torrent stopped'); return }
+      webrtcConns.add(conn)
+      this.track(conn, undefined)
+      conn.sendHandshake(this.session.infoHash, this.handshakeOptions())
+    }, (err: Error) => {
+      settle()
+      this.init.log.debug({ err: err.message, infoHash: this.session.infoHash }, 'WebRTC peer did not connect')
+    })
   }
 
   private handshakeOptions (): { metadata?: Uint8Array, fetchMetadata: boolean } {
@@ -171,7 +220,7 @@ export class PeerSwarm {
       other.conn.sharePeer(dialableAddress(conn))
       peer.conn.sharePeer(dialableAddress(other.conn))
     }
-    this.init.log.debug({ peer: conn.address, direction: conn.direction, infoHash: this.session.infoHash }, 'peer connected')
+    this.init.log.debug({ peer: conn.address, direction: conn.direction, transport: webrtcConns.has(conn) ? 'webrtc' : 'tcp', infoHash: this.session.infoHash }, 'peer connected')
   }
 
   private onMetadata (torrent: Uint8Array): void {
@@ -232,11 +281,14 @@ export class PeerSwarm {
     this.stopped = true
     clearInterval(this.timer)
     for (const conn of [...this.pending]) conn.close('torrent stopped')
+    for (const peer of [...this.rtcConnecting]) peer.destroy()
     for (const peer of [...this.session.peers.values()]) peer.conn.close('torrent stopped')
   }
 }
 
 const idOf = new WeakMap<PeerConnection, string>()
+/** Connections over a WebRTC data channel (for logs; their addresses are never dialled). */
+const webrtcConns = new WeakSet<PeerConnection>()
 function sessionIdOf (conn: PeerConnection): string { return idOf.get(conn) ?? '' }
 
 /** Outgoing connections are dialable at their address; incoming ones only via the port they announce. */

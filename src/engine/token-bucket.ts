@@ -35,6 +35,15 @@ export class TokenBucket {
     return this.tokens >= 0 ? 0 : Math.ceil(-this.tokens / this.rate * 1000)
   }
 
+  /**
+   * Forgets bytes taken but not yet due (the balance goes back to 0 if negative): used when
+   * every upload is choked, so the requests that ran the balance down were dropped unsent.
+   */
+  clearDebt (): void {
+    this.refill()
+    if (this.tokens < 0) this.tokens = 0
+  }
+
   /** Milliseconds until the bucket is non-negative again, without taking anything. */
   debtMs (): number {
     if (this.unlimited) return 0

@@ -2,6 +2,7 @@
  * The engine's public face: what the HTTP API, the stream readers and the CLI may rely on.
  * Everything here is read-only views and narrow operations; the wiring lives in src/engine/.
  */
+import type { UploadMode } from './choker.js'
 
 /** One file of a torrent, with its place in the torrent's byte space. */
 export interface TorrentFileInfo {
@@ -96,6 +97,37 @@ export interface Torrent {
 
 export type AddTorrentInput = { torrentFile: Uint8Array } | { magnet: string }
 
+export type { UploadMode }
+
+/**
+ * What the seeding policy drives, besides the Engine: the daemon's engine implements both
+ * (`createEngine` returns `Engine & SeedingControls`); test fakes of Engine need not.
+ */
+export interface SeedingControls {
+  /** Bytes per second of the upload bucket all peers share; 0 is unlimited. */
+  setUploadRateLimit (bytesPerSecond: number): void
+  /**
+   * Who may download from us, enforced at once on every peer: 'open' (the choker decides),
+   * 'reciprocal' (only peers feeding a playing stream), 'closed' (nobody). Call again every
+   * second or so: 'reciprocal' follows which peers feed the stream.
+   */
+  setUploadMode (mode: UploadMode): void
+  /** Info hashes with an open stream reader (HTTP /stream, and ffmpeg reading for HLS). */
+  streamingTorrents (): string[]
+  /** Peer ids (hex) we are uploading to now. */
+  servingPeers (): string[]
+  /**
+   * Stops the torrent and deletes its data, keeping its .torrent in `<dataDir>/state/evicted/`
+   * so `restoreEvicted` can fetch it again. Throws TorrentNotFoundError, or BadTorrentError
+   * for a magnet whose metadata has not arrived.
+   */
+  evictData (infoHash: string): Promise<void>
+  /** Info hashes of evicted titles whose .torrent is kept. */
+  evicted (): Promise<string[]>
+  /** Adds an evicted title again from its kept .torrent (it downloads anew). Throws TorrentNotFoundError. */
+  restoreEvicted (infoHash: string): Promise<Torrent>
+}
+
 export interface Engine {
   start (): Promise<void>
   stop (): Promise<void>
@@ -106,6 +138,6 @@ export interface Engine {
   /** Removes the torrent; deletes its data unless keepData. Throws TorrentNotFoundError. */
   remove (infoHash: string, options?: { keepData?: boolean }): Promise<void>
   stats (): EngineStats
-  /** The TCP port peers connect to (known after start). */
+  /** The TCP port peers connect to (known after start); 0 when the engine runs without TCP (`tcp: false`). */
   readonly torrentPort: number
 }

@@ -4,6 +4,7 @@
  */
 export { createPieceStore } from './piece-store.js'
 export { assertSafeTorrentPath } from './safe-path.js'
+export { readJsonFile, writeJsonFileAtomically } from './json-file.js'
 export type { PieceStore, PieceStoreInit } from './types.js'
 export type { StoreFile } from './layout.js'
 export type { StoreFs } from './store-fs.js'

@@ -20,8 +20,13 @@ t.test('defaults are the documented ones', async t => {
   t.same(resolve(), {
     dataDir: '/var/lib/reel',
     http: { host: '127.0.0.1', port: 8080 },
-    torrent: { host: '0.0.0.0', port: 6881, dht: true, lsd: true, upnp: true, maxConnections: 200, maxConnectionsPerTorrent: 60 },
+    torrent: {
+      host: '0.0.0.0', port: 6881, dht: true, lsd: true, upnp: true, maxConnections: 200, maxConnectionsPerTorrent: 60,
+      tcp: true,
+      webrtc: { enabled: true, stunServers: ['stun:stun.l.google.com:19302', 'stun:global.stun.twilio.com:3478'], portMin: 0, portMax: 0 }
+    },
     limits: { uploadRate: 0, downloadRate: 0, memoryBudget: 192 * 1024 * 1024 },
+    seeding: { enabled: true },
     log: { level: 'info' }
   })
 })
@@ -65,10 +70,27 @@ t.test('environment variables cover every field', async t => {
       REEL_MAX_CONNECTIONS: '50', REEL_MAX_CONNECTIONS_PER_TORRENT: '10', REEL_DOWNLOAD_RATE: '1048576', REEL_LOG_LEVEL: 'warn', REEL_UNRELATED: 'x'
     }
   })
-  t.same(config.torrent, { host: '127.0.0.1', port: 7000, dht: false, lsd: false, upnp: false, maxConnections: 50, maxConnectionsPerTorrent: 10 })
+  t.same(config.torrent, {
+    host: '127.0.0.1', port: 7000, dht: false, lsd: false, upnp: false, maxConnections: 50, maxConnectionsPerTorrent: 10,
+    tcp: true,
+    webrtc: { enabled: true, stunServers: ['stun:stun.l.google.com:19302', 'stun:global.stun.twilio.com:3478'], portMin: 0, portMax: 0 }
+  })
   t.equal(config.http.host, '::1')
   t.equal(config.limits.downloadRate, 1048576)
   t.equal(config.log.level, 'warn')
+})
+
+t.test('WebRTC and TCP are configurable from flags, the file and env', async t => {
+  const env = { REEL_STUN_SERVERS: 'stun:env.example:3478, stun:env2.example', REEL_WEBRTC_HOST: '10.0.0.2', REEL_WEBRTC_PORT_MIN: '50000', REEL_WEBRTC_PORT_MAX: '50100', REEL_TCP: 'off' }
+  t.same(resolve({ env }).torrent.webrtc, { enabled: true, stunServers: ['stun:env.example:3478', 'stun:env2.example'], host: '10.0.0.2', portMin: 50000, portMax: 50100 })
+  t.equal(resolve({ env }).torrent.tcp, false)
+  const files = { '/c.json': JSON.stringify({ torrent: { webrtc: { stunServers: ['stun:file.example:3478'] } } }) }
+  t.same(resolve({ files, argv: ['--config', '/c.json'] }).torrent.webrtc.stunServers, ['stun:file.example:3478'])
+  t.same(resolve({ files, argv: ['--config', '/c.json', '--stun-servers', ''] }).torrent.webrtc.stunServers, [], 'an empty flag means no STUN server')
+  t.equal(resolve({ argv: ['--no-webrtc', '--no-tcp'] }).torrent.webrtc.enabled, false)
+  t.equal(resolve({ argv: ['--no-tcp'] }).torrent.tcp, false)
+  t.throws(() => resolve({ argv: ['--stun-servers', 'http://x.example'] }), /"torrent\.webrtc\.stunServers" from flag --stun-servers must be a list of stun:host:port URLs/)
+  t.throws(() => resolve({ files: { '/d.json': '{"torrent":{"webrtc":{"stunServers":"stun:x"}}}' }, argv: ['--config', '/d.json'] }), /must be a list/)
 })
 
 t.test('REEL_CONFIG names the config file when --config is absent', async t => {

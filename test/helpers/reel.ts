@@ -112,7 +112,7 @@ export async function startReelDaemon(scope: Teardown, opts: ReelDaemonOptions =
   const isTs = entryPath.endsWith('.ts')
   const dataDir = opts.dataDir ?? await tempDir(scope, 'reel-daemon-')
   const cli = ['daemon', '--data-dir', dataDir, '--port', String(opts.port ?? 0),
-    '--torrent-port', String(opts.torrentPort ?? 0), '--no-dht', '--no-lsd', '--no-upnp', ...(opts.extraArgs ?? [])]
+    '--torrent-port', String(opts.torrentPort ?? 0), '--no-dht', '--no-lsd', '--no-upnp', '--stun-servers', '', ...(opts.extraArgs ?? [])]
   const nodeArgs = [...DAEMON_NODE_FLAGS, ...(isTs ? tsNodeArgs() : [])]
   const env = isTs ? tsChildEnv({ ...DAEMON_ENV, ...opts.env }) : { ...process.env, ...DAEMON_ENV, ...opts.env }
   const out = new JsonLineProcess({
