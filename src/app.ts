@@ -2,10 +2,12 @@
  * Composition root: wires the engine and the HTTP app from a config. It does not listen and
  * has no logic of its own; `reel daemon` adds signals and `listen()`, tests use `inject()`.
  */
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { ReelConfig } from './config.js'
-import { buildHttpApp } from './api/index.js'
+import { buildHttpApp, localUrlOf } from './api/index.js'
 import { createEngine, type Engine, type EngineInit } from './engine/index.js'
+import { createHlsPackager, type HlsPackager } from './hls/index.js'
 import type { Logger } from './log.js'
 import { createCatalog, createWatchHistory, PlayerPresence } from './rental/index.js'
 import { createSeedingPolicy, type SeedingPolicy } from './seeding/index.js'
@@ -25,6 +27,8 @@ export interface Daemon {
   engine: Engine
   /** The sharing budget in force; absent with an injected engine or `seeding.enabled: false`. */
   seeding: SeedingPolicy | undefined
+  /** The HLS packager behind `/hls` (its `stats()` lists ffmpeg PIDs for the bench). */
+  hls: HlsPackager
   /** Starts the engine and readies the HTTP app (routes compiled), without listening. */
   start: () => Promise<void>
   /** Closes the HTTP app (and its listener, if any), then stops the engine. Safe to call twice. */
@@ -78,8 +82,19 @@ export function buildDaemon (init: DaemonInit): Daemon {
     : undefined
   let running = false
   let stopping: Promise<void> | undefined
+  const hls = createHlsPackager({
+    cacheDir: join(config.dataDir, 'hls'),
+    cacheLimitBytes: config.hls.cacheLimitBytes,
+    idleSessionMs: config.hls.idleSessionMs,
+    ffmpegPath: config.hls.ffmpegPath,
+    ffprobePath: config.hls.ffprobePath,
+    // ffmpeg reads through our own /stream route, so its reads become piece deadlines.
+    streamUrl: (infoHash, fileIndex) => `${localUrlOf(app)}/stream/${infoHash}/${fileIndex}`,
+    log
+  })
   const app = buildHttpApp({
     engine,
+    hls,
     log,
     dataDir: config.dataDir,
     engineRunning: () => running,
@@ -92,16 +107,20 @@ export function buildDaemon (init: DaemonInit): Daemon {
     app,
     engine,
     seeding,
+    hls,
     async start () {
       await engine.start()
       await history.start()
       await seeding?.start()
       running = true
+      await hls.start()
       await app.ready()
     },
     async stop () {
       stopping ??= (async () => {
         try {
+          // ffmpeg first: it reads /stream, whose connections app.close() cuts.
+          await hls.stop()
           await app.close()
         } finally {
           running = false

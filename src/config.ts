@@ -43,6 +43,8 @@ export interface ReelConfig {
   /** The viewer's sharing budget (src/seeding) drives uploads; off leaves `limits.uploadRate` in force. */
   seeding: { enabled: boolean }
   log: { level: LogLevel }
+  /** HLS packaging: segment cache limit (bytes), idle ffmpeg session timeout (ms), tool paths. */
+  hls: { cacheLimitBytes: number, idleSessionMs: number, ffmpegPath: string, ffprobePath: string }
 }
 
 export interface ResolveConfigInput {
@@ -93,7 +95,11 @@ const FIELDS: readonly Field[] = [
   { key: 'limits.downloadRate', kind: 'rate', env: 'REEL_DOWNLOAD_RATE' },
   { key: 'limits.memoryBudget', kind: 'count', env: 'REEL_MEMORY_BUDGET' },
   { key: 'seeding.enabled', kind: 'bool', env: 'REEL_SEEDING' },
-  { key: 'log.level', kind: 'level', env: 'REEL_LOG_LEVEL', flag: 'log-level' }
+  { key: 'log.level', kind: 'level', env: 'REEL_LOG_LEVEL', flag: 'log-level' },
+  { key: 'hls.cacheLimitBytes', kind: 'count', env: 'REEL_HLS_CACHE_LIMIT_BYTES' },
+  { key: 'hls.idleSessionMs', kind: 'count', env: 'REEL_HLS_IDLE_SESSION_MS' },
+  { key: 'hls.ffmpegPath', kind: 'text', env: 'REEL_FFMPEG' },
+  { key: 'hls.ffprobePath', kind: 'text', env: 'REEL_FFPROBE' }
 ]
 
 const EXPECTED: Record<Kind, string> = {
@@ -137,7 +143,8 @@ export function defaultConfig (env: ResolveConfigInput['env'] = {}, isRoot = tru
     },
     limits: { uploadRate: 0, downloadRate: 0, memoryBudget: 192 * 1024 * 1024 },
     seeding: { enabled: true },
-    log: { level: 'info' }
+    log: { level: 'info' },
+    hls: { cacheLimitBytes: 1024 * 1024 * 1024, idleSessionMs: 60_000, ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' }
   }
 }
 

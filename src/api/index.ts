@@ -7,6 +7,8 @@ import type { Engine } from '../engine/types.js'
 import type { Logger } from '../log.js'
 import { registerErrorHandling } from './errors.js'
 import { healthRoutes } from './health.js'
+import { hlsRoutes } from './hls.js'
+import type { HlsPackager } from '../hls/index.js'
 import { metricsRoutes } from './metrics.js'
 import { streamRoutes } from './stream.js'
 import { settingsRoutes, type SettingsRoutesInit } from './settings.js'
@@ -33,6 +35,8 @@ export interface HttpAppInit {
   seeding?: SettingsRoutesInit['seeding']
   /** Folder of the built player UI served at `/` (default dist/player-ui); false serves none. */
   uiRoot?: string | false
+  /** Serves `/hls/:infoHash/:fileIndex/...` when given. */
+  hls?: HlsPackager
 }
 
 /** Composes the HTTP app; call `listen()` or `inject()` on the result. */
@@ -54,6 +58,7 @@ export function buildHttpApp (init: HttpAppInit): FastifyInstance {
   void app.register(streamRoutes({ engine: init.engine, metadataTimeoutMs: init.metadataTimeoutMs, readahead: init.readahead }))
   void app.register(healthRoutes({ engineRunning: init.engineRunning ?? (() => true), dataDir: init.dataDir }))
   void app.register(metricsRoutes({ engine: init.engine }))
+  if (init.hls !== undefined) void app.register(hlsRoutes({ engine: init.engine, packager: init.hls, metadataTimeoutMs: init.metadataTimeoutMs }))
   if (init.titles !== undefined) void app.register(titleRoutes(init.titles))
   if (init.seeding !== undefined) void app.register(settingsRoutes({ seeding: init.seeding }))
   if (init.uiRoot !== false) void app.register(uiRoutes({ log, root: init.uiRoot }))
@@ -61,5 +66,6 @@ export function buildHttpApp (init: HttpAppInit): FastifyInstance {
 }
 
 export { httpStatusFor, toReelError, type ErrorBody } from './errors.js'
+export { localUrlOf, urlOf } from './listen-url.js'
 export { metricsText } from './metrics.js'
 export { viewOf, type AddedTorrent, type TorrentView } from './torrents.js'

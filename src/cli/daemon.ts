@@ -5,12 +5,13 @@
  */
 import { readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import type { AddressInfo } from 'node:net'
+import { localUrlOf } from '../api/index.js'
 import { buildDaemon, type Daemon } from '../app.js'
 import { resolveConfig, type ReelConfig } from '../config.js'
 import type { Engine } from '../engine/types.js'
 import { ConfigError } from '../errors.js'
 import { createLogger, type Logger } from '../log.js'
+import { createSdNotifier } from './sd-notify.js'
 import { listenForShutdown, untilAborted } from './signals.js'
 
 export interface CliContext {
@@ -42,26 +43,30 @@ export async function startDaemon (init: { config: ReelConfig, log: Logger, engi
     }
     throw err
   }
-  const url = urlOf(daemon.app.server.address() as AddressInfo)
+  const url = localUrlOf(daemon.app)
   log.info({ url, torrentPort: daemon.engine.torrentPort, dataDir: config.dataDir }, 'listening')
   return { ...daemon, url }
-}
-
-/** A URL a local client can use: wildcard binds are reached through loopback. */
-export function urlOf (address: AddressInfo): string {
-  let host = address.address
-  if (host === '0.0.0.0') host = '127.0.0.1'
-  if (host === '::') host = '::1'
-  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
 }
 
 export async function runDaemon (argv: readonly string[], ctx: CliContext): Promise<number> {
   const config = resolveConfig({ argv, env: ctx.env, readFile: path => readFileSync(path, 'utf8') })
   const log = createLogger({ level: config.log.level, destination: ctx.stdout })
   const shutdown = listenForShutdown(log)
+  // Under systemd (Type=notify): READY after listen, watchdog pets from this loop, STOPPING on the way out.
+  const notifier = createSdNotifier({
+    env: ctx.env,
+    onError: (err, message) => { log.warn({ err, message }, 'could not notify systemd') }
+  })
   try {
     const daemon = await startDaemon({ config, log })
-    await untilAborted(shutdown.signal)
+    await notifier.ready(`listening on ${daemon.url}`)
+    const stopWatchdog = notifier.startWatchdog()
+    try {
+      await untilAborted(shutdown.signal)
+    } finally {
+      stopWatchdog()
+    }
+    await notifier.stopping('stopping')
     await daemon.stop()
     log.info('stopped')
     return 0

@@ -5,7 +5,7 @@
  * temporary name and renamed, so an interrupted run never leaves a truncated clip behind.
  */
 import { spawn } from 'node:child_process'
-import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, open, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AbortedError, MediaToolError } from '../errors.js'
 import type { Logger } from '../log.js'
@@ -94,4 +94,134 @@ export const runProcess: RunProcess = async (command, args, options) => {
     })
     child.once('close', code => { resolve({ code, stderr }) })
   })
+}
+
+/**
+ * Media fixtures for the HLS layer's tests and the demo's titles, one per case the packager must
+ * handle: MP4 with the moov at the front or at the end, MKV with AAC or with AC-3 audio (which
+ * the TV cannot play, so the packager re-encodes it), and two bad inputs: a file that is not a
+ * video and a video whose header is garbled. Same determinism and caching as the demo clip.
+ */
+export const MEDIA_FIXTURE_KINDS = ['mp4-moov-front', 'mp4-moov-end', 'mkv-aac', 'mkv-ac3', 'not-video', 'corrupt-video'] as const
+export type MediaFixtureKind = typeof MEDIA_FIXTURE_KINDS[number]
+
+export interface MediaFixtureShape {
+  /** Default 20 s. */
+  seconds?: number
+  /** Default 320×180 (tests); the demo uses 1280×720. */
+  width?: number
+  height?: number
+  /** Frames per second, default 30; a keyframe every `gopFrames` (default 2 s). */
+  fps?: number
+  gopFrames?: number
+}
+
+export interface MediaFixtureInit extends MediaFixtureShape {
+  dir: string
+  kind: MediaFixtureKind
+  log: Logger
+  signal?: AbortSignal
+  ffmpeg?: string
+  run?: RunProcess
+}
+
+function shapeOf (shape: MediaFixtureShape): Required<MediaFixtureShape> {
+  const fps = shape.fps ?? 30
+  return { seconds: shape.seconds ?? 20, width: shape.width ?? 320, height: shape.height ?? 180, fps, gopFrames: shape.gopFrames ?? 2 * fps }
+}
+
+/** The cached file's name: every parameter that changes its bytes is in it. */
+export function mediaFixtureName (kind: MediaFixtureKind, shape: MediaFixtureShape = {}): string {
+  const s = shapeOf(shape)
+  const tag = `${s.seconds}s-${s.width}x${s.height}-${s.fps}fps-g${s.gopFrames}`
+  switch (kind) {
+    case 'mp4-moov-front': return `reel-front-${tag}.mp4`
+    case 'mp4-moov-end': return `reel-end-${tag}.mp4`
+    case 'mkv-aac': return `reel-aac-${tag}.mkv`
+    case 'mkv-ac3': return `reel-ac3-${tag}.mkv`
+    case 'not-video': return 'reel-not-video.txt'
+    case 'corrupt-video': return `reel-corrupt-${tag}.mp4`
+  }
+}
+
+/** ffmpeg's arguments for the four encoded kinds (the corrupt one starts as moov-at-front). */
+export function mediaFixtureArgs (kind: Exclude<MediaFixtureKind, 'not-video'>, output: string, shape: MediaFixtureShape = {}): string[] {
+  const s = shapeOf(shape)
+  const mkv = kind === 'mkv-aac' || kind === 'mkv-ac3'
+  return [
+    '-hide_banner', '-nostdin', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=${s.width}x${s.height}:rate=${s.fps}`,
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', String(s.seconds),
+    '-c:v', 'libx264', '-preset', 'veryfast', '-g', String(s.gopFrames), '-keyint_min', String(s.gopFrames), '-sc_threshold', '0',
+    '-pix_fmt', 'yuv420p',
+    ...(kind === 'mkv-ac3' ? ['-c:a', 'ac3', '-b:a', '192k', '-ac', '2'] : ['-c:a', 'aac', '-b:a', '128k', '-ac', '2']),
+    ...(kind === 'mp4-moov-end' || mkv ? [] : ['-movflags', '+faststart']),
+    '-fflags', '+bitexact', '-flags:v', '+bitexact', '-flags:a', '+bitexact', '-map_metadata', '-1',
+    '-threads', '2',
+    '-f', mkv ? 'matroska' : 'mp4', output
+  ]
+}
+
+/** The cached fixture, made first if absent. Throws MediaToolError, AbortedError. */
+export async function ensureMediaFixture (init: MediaFixtureInit): Promise<DemoClip> {
+  const path = join(init.dir, mediaFixtureName(init.kind, init))
+  const existing = await stat(path).catch(() => undefined)
+  if (existing !== undefined && existing.size > 0) return { path, length: existing.size, created: false }
+  await mkdir(init.dir, { recursive: true })
+  // Per process: parallel test files may make the same fixture at once; the rename is atomic.
+  const partial = `${path}.${process.pid}.partial`
+  try {
+    if (init.kind === 'not-video') {
+      await writeFile(partial, notVideoText())
+    } else {
+      const run = init.run ?? runProcess
+      const ffmpeg = init.ffmpeg ?? 'ffmpeg'
+      const encodeAs = init.kind === 'corrupt-video' ? 'mp4-moov-front' : init.kind
+      const result = await run(ffmpeg, mediaFixtureArgs(encodeAs, partial, init), { signal: init.signal })
+      if (init.signal?.aborted === true) throw new AbortedError('making a media fixture was cancelled')
+      if (result.code !== 0) {
+        throw new MediaToolError(`ffmpeg exited with ${String(result.code)} while making ${init.kind}: ${result.stderr.trim().slice(-500)}`)
+      }
+      if (init.kind === 'corrupt-video') await garbleHeader(partial)
+    }
+    await rename(partial, path)
+  } catch (err) {
+    await rm(partial, { force: true })
+    throw err
+  }
+  const { size } = await stat(path)
+  init.log.info({ path, kind: init.kind, length: size }, 'media fixture made')
+  return { path, length: size, created: true }
+}
+
+/** Every kind (or those asked for) in `dir`, one ffmpeg at a time. */
+export async function ensureMediaFixtures (
+  init: Omit<MediaFixtureInit, 'kind'> & { kinds?: readonly MediaFixtureKind[] }
+): Promise<Record<MediaFixtureKind, DemoClip>> {
+  const out: Partial<Record<MediaFixtureKind, DemoClip>> = {}
+  for (const kind of init.kinds ?? MEDIA_FIXTURE_KINDS) out[kind] = await ensureMediaFixture({ ...init, kind })
+  return out as Record<MediaFixtureKind, DemoClip>
+}
+
+/** Plain text that no demuxer takes for media. */
+function notVideoText (): string {
+  const lines: string[] = []
+  for (let i = 0; i < 2000; i++) lines.push(`Line ${i}: this is a text file shipped inside a torrent, not a film.`)
+  return lines.join('\n') + '\n'
+}
+
+/**
+ * Overwrites the moov box (right after the 32-byte ftyp of a faststart MP4) with a fixed byte
+ * pattern, size and type included: the file keeps its name and length but no demuxer can read it.
+ */
+async function garbleHeader (path: string): Promise<void> {
+  const handle = await open(path, 'r+')
+  try {
+    const garbage = Buffer.alloc(16 * 1024)
+    for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 131 + 7) & 0xff
+    await handle.write(garbage, 0, garbage.length, 24)
+  } finally {
+    await handle.close()
+  }
 }

@@ -117,28 +117,23 @@ export function resumeOrder (candidates: ReadonlyArray<{ id: string, scarcity: n
 }
 
 /**
- * Holds every torrent's choking to the policy's upload mode. It wraps each peer's `unchoke()`
- * the first time the peer shows interest (before the swarm's choker hears of it), so no
- * choker path can unchoke a peer the mode forbids; `apply()` chokes the forbidden at once,
- * unchokes stream feeders in `reciprocal` mode, and on reopening unchokes the peers that
- * spread what the swarm lacks first (the swarm's choker takes over at its next round).
+ * Holds every torrent's choking to the policy's upload mode. The swarm's choker asks
+ * `allows()` before every unchoke, so no choker path can unchoke a peer the mode forbids;
+ * `apply()` chokes the forbidden at once, unchokes stream feeders in `reciprocal` mode, and on
+ * reopening unchokes the peers that spread what the swarm lacks first (the swarm's choker
+ * takes over at its next round).
  */
 export class UploadGate {
   private mode: UploadMode = 'open'
-  private readonly guarded = new WeakSet<object>()
 
   /** `slots`: peers unchoked at once per torrent, the optimistic one included. */
   constructor (private readonly slots: number) {}
 
   get current (): UploadMode { return this.mode }
 
-  /** Call before any other listener of the peer's interest, so the guard is in place first. */
-  guard (torrent: GatedTorrent, peer: GatedPeer): void {
-    const wire = peer.wire
-    if (this.guarded.has(wire)) return
-    this.guarded.add(wire)
-    const unchoke = wire.unchoke.bind(wire)
-    wire.unchoke = () => { if (mayUpload(this.mode, feedsStream(torrent, peer))) unchoke() }
+  /** May the peer be unchoked now? The swarm's choker asks before each unchoke. */
+  allows (torrent: Pick<GatedTorrent, 'streaming'>, peer: GatedPeer): boolean {
+    return mayUpload(this.mode, feedsStream(torrent, peer))
   }
 
   /** Sets the mode and enforces it on every torrent now; cheap enough to call every second. */
@@ -148,7 +143,6 @@ export class UploadGate {
     for (const torrent of torrents) {
       const peers = [...torrent.peers.values()]
       for (const peer of peers) {
-        this.guard(torrent, peer)
         if (!peer.wire.amChoking && !mayUpload(mode, feedsStream(torrent, peer))) peer.wire.choke()
       }
       const waiting = peers.filter(peer => peer.wire.amChoking && peer.wire.peerInterested)

@@ -185,6 +185,7 @@ class TorrentEngine implements Engine, SeedingControls {
       uploadSlots: this.init.uploadSlots ?? 4,
       tcp: this.init.tcp !== false,
       ...(this.init.webrtc?.connectTimeoutMs === undefined ? {} : { webrtcConnectTimeoutMs: this.init.webrtc.connectTimeoutMs }),
+      mayUnchoke: peer => this.uploadGate.allows(session, peer),
       log,
       now: this.now,
       random: this.random
@@ -217,7 +218,6 @@ class TorrentEngine implements Engine, SeedingControls {
     }), log))
     this.torrents.set(infoHash, { session, swarm, discovery, webSeeds })
     // Ahead of the swarm's choker, so the seeding policy's gate is on a peer before it can be unchoked.
-    session.prependListener('interestChanged', peer => this.uploadGate.guard(session, peer))
     for (const feeder of webSeeds) feeder.start()
     swarm.start()
     discovery.start()

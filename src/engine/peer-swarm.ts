@@ -37,6 +37,8 @@ export interface PeerSwarmInit {
   tcp?: boolean
   /** Time a signalled WebRTC peer has to open its data channel; default in src/wire/webrtc-peer.ts. */
   webrtcConnectTimeoutMs?: number
+  /** The seeding policy's say: asked before any peer is unchoked. Default: every peer may be. */
+  mayUnchoke?: (peer: PeerSession) => boolean
 }
 
 interface Candidate { source: PeerSource, failures: number, nextAttemptAt: number, connecting: boolean }
@@ -240,7 +242,11 @@ export class PeerSwarm {
     }
     let unchoked = 0
     for (const other of this.session.peers.values()) if (!other.wire.amChoking) unchoked++
-    if (wire.amChoking && unchoked < this.init.uploadSlots + 1) wire.unchoke()
+    if (wire.amChoking && unchoked < this.init.uploadSlots + 1 && this.mayUnchoke(peer)) wire.unchoke()
+  }
+
+  private mayUnchoke (peer: PeerSession): boolean {
+    return this.init.mayUnchoke?.(peer) ?? true
   }
 
   private rechoke (): void {
@@ -260,7 +266,7 @@ export class PeerSwarm {
     })
     this.chokeState = decision.state
     for (const peer of peers) {
-      if (decision.unchoke.has(peer.id)) peer.wire.unchoke()
+      if (decision.unchoke.has(peer.id) && this.mayUnchoke(peer)) peer.wire.unchoke()
       else peer.wire.choke()
     }
   }

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { defaultDaemonUrl, parseClientArgs, parseCommand } from '../../src/cli/args.js'
 import { formatBytes } from '../../src/cli/client.js'
-import { urlOf } from '../../src/cli/daemon.js'
+import { urlOf } from '../../src/api/index.js'
 import { demoDaemonConfig, demoDefaults } from '../../src/cli/demo.js'
 import { UsageError } from '../../src/errors.js'
 

@@ -27,7 +27,8 @@ t.test('defaults are the documented ones', async t => {
     },
     limits: { uploadRate: 0, downloadRate: 0, memoryBudget: 192 * 1024 * 1024 },
     seeding: { enabled: true },
-    log: { level: 'info' }
+    log: { level: 'info' },
+    hls: { cacheLimitBytes: 1024 * 1024 * 1024, idleSessionMs: 60_000, ffmpegPath: 'ffmpeg', ffprobePath: 'ffprobe' }
   })
 })
 

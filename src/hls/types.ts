@@ -1,0 +1,130 @@
+/**
+ * The HLS layer's vocabulary: what it knows of a title's media, the segment plan cut from the
+ * container's index, and the packager's public interface. Nothing here touches the world.
+ */
+import type { Logger } from '../log.js'
+import type { ToolRunner } from './media-tool.js'
+
+/** One file of a torrent as the HLS layer sees it: an identity, a name (for its extension) and a length. */
+export interface TitleFile {
+  infoHash: string
+  fileIndex: number
+  /** Path inside the torrent; only its extension is used (to tell "not a video" from "corrupt"). */
+  path: string
+  length: number
+}
+
+export interface VideoInfo { codec: string, width: number, height: number }
+export interface AudioInfo { codec: string, channels: number }
+
+/** What ffprobe told us, reduced to what packaging needs. Cached in memory and on disk. */
+export interface MediaProbe {
+  /** ffprobe's `format_name`, e.g. `mov,mp4,m4a,3gp,3g2,mj2` or `matroska,webm`. */
+  container: string
+  /** Presentation time of the file's first frame, seconds. */
+  startSeconds: number
+  durationSeconds: number
+  video: VideoInfo & { streamIndex: number, hasBFrames: boolean }
+  audio: (AudioInfo & { streamIndex: number }) | null
+}
+
+/** The answer of `GET /hls/:infoHash/:fileIndex/info`. */
+export interface MediaInfoView {
+  durationSeconds: number
+  video: VideoInfo
+  audio: AudioInfo | null
+  audioTranscoded: boolean
+  playable: true
+}
+
+/**
+ * A VOD segmentation of a film: segment `i` covers source presentation times
+ * `[starts[i], starts[i + 1])`, the last one up to `end`. Every start is a video keyframe.
+ */
+export interface SegmentPlan {
+  starts: number[]
+  end: number
+}
+
+/** Options every packager call takes. */
+export interface HlsRequestOptions {
+  /** Opaque id of the player; one ffmpeg session per viewer. Absent: the shared anonymous viewer. */
+  viewer?: string
+  /** The browser reported HEVC support. */
+  hevc?: boolean
+  signal?: AbortSignal
+}
+
+export interface PlaylistOptions extends HlsRequestOptions {
+  /** Query string (without `?`) appended to every segment URI, so viewer and hevc carry through. */
+  segmentQuery?: string
+}
+
+/** A finished segment or poster on disk, ready to be sent. */
+export interface MediaFile { path: string, size: number }
+
+export interface SessionStats {
+  viewer: string
+  infoHash: string
+  fileIndex: number
+  pid: number | undefined
+  firstSegment: number
+  /** The next segment ffmpeg will finish. */
+  nextSegment: number
+  paused: boolean
+  startedAt: number
+}
+
+export interface HlsStats {
+  sessions: SessionStats[]
+  /** PIDs of every running ffmpeg/ffprobe child (sessions, probes, posters), for memory measurements. */
+  pids: number[]
+  cache: { bytes: number, limitBytes: number, segments: number }
+  probes: number
+}
+
+/** Turns a title into the local URL ffmpeg reads it from (the daemon's `/stream` route). */
+export type StreamUrl = (infoHash: string, fileIndex: number) => string
+
+/** The clock the packager's logic reads; timers stay real. */
+export interface Clock { now: () => number }
+
+export interface HlsPackagerInit {
+  /** Root of the on-disk caches (segments, probes, posters) and session scratch dirs. */
+  cacheDir: string
+  /** Segment cache size limit, bytes; default 1 GiB. */
+  cacheLimitBytes?: number
+  streamUrl: StreamUrl
+  ffmpegPath?: string
+  ffprobePath?: string
+  log: Logger
+  /** A session with no segment request for this long is stopped; default 60 s. */
+  idleSessionMs?: number
+  /** How long a segment request waits for ffmpeg to produce it; default 20 s. */
+  segmentWaitMs?: number
+  /** ffmpeg is paused once this many segments past the last one asked for; default 10. */
+  maxSegmentsAhead?: number
+  clock?: Clock
+  /** Replaces spawning ffmpeg/ffprobe (tests). */
+  runner?: ToolRunner
+}
+
+/** HLS packaging of torrent files: probe, VOD playlist, ffmpeg remux sessions, segment and poster caches. */
+export interface HlsPackager {
+  start: () => Promise<void>
+  /** Kills every ffmpeg/ffprobe child and rejects pending waits with AbortedError. */
+  stop: () => Promise<void>
+  /** Throws NotVideoError, MediaUnreadableError, UnsupportedCodecError, MediaToolError. */
+  info: (file: TitleFile, options?: HlsRequestOptions) => Promise<MediaInfoView>
+  /** The complete VOD playlist; same errors as `info`. */
+  playlist: (file: TitleFile, options?: PlaylistOptions) => Promise<string>
+  /**
+   * Segment `index` on disk, made first if needed (waiting for a running session or starting one
+   * there). Same errors as `info`, plus SegmentTimeoutError, BadRequestError for an index outside
+   * the playlist, AbortedError when the packager stops or `signal` fires.
+   */
+  segment: (file: TitleFile, index: number, options?: HlsRequestOptions) => Promise<MediaFile>
+  /** A JPEG poster frame from about 10 % into the film. NotVideoError, MediaUnreadableError; not gated on the codec. */
+  poster: (file: TitleFile, options?: HlsRequestOptions) => Promise<MediaFile>
+  stats: () => HlsStats
+}
