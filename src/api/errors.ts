@@ -66,7 +66,7 @@ export function registerErrorHandling (app: FastifyInstance, log: Logger): void 
     const status = httpStatusFor(reel.code)
     const clientGone = reply.raw.destroyed
     if (status >= 500 && !clientGone) log.error({ err, method: request.method, url: request.url, code: reel.code }, 'request failed')
-    else log.debug({ method: request.method, url: request.url, code: reel.code, reason: reel.message }, 'request refused')
+    else log.debug({ method: request.method, url: request.url, code: reel.code, reason: reel.message, cause: causeOf(reel) }, 'request refused')
     // A stream route may have staged its headers on the raw response before failing.
     if (!reply.raw.headersSent) {
       for (const name of ['content-range', 'content-length', 'accept-ranges', 'etag', 'content-type']) reply.removeHeader(name)
@@ -82,4 +82,9 @@ export function registerErrorHandling (app: FastifyInstance, log: Logger): void 
     const body: ErrorBody = { error: { code: err.code, message: err.message } }
     return await reply.code(404).send(body)
   })
+}
+
+/** What lies behind a refusal (a tool's own words, say), for the log only. */
+function causeOf (err: ReelError): string | undefined {
+  return err.cause instanceof Error ? err.cause.message : undefined
 }

@@ -49,7 +49,8 @@ export function parseProbe (file: TitleFile, exit: ToolExit): MediaProbe {
       throw new MediaToolError(`ffprobe could not read ${name} (exit ${String(exit.code ?? exit.signal)}): ${reason}`)
     }
     if (!looksLikeVideo(file.path)) throw notVideo(name)
-    throw new MediaUnreadableError(`"${name}" cannot be read as a video; the file is damaged or in an unknown format (${reason})`)
+    // The viewer sees the message; ffprobe's own words go to the cause, for the log.
+    throw new MediaUnreadableError(`"${name}" cannot be read as a video; the file is damaged or in an unknown format`, { cause: new Error(reason) })
   }
   const streams = output.streams ?? []
   const video = streams.find(s => s.codec_type === 'video' && s.disposition?.attached_pic !== 1)

@@ -89,7 +89,7 @@ export class TitleMediaCache {
       signal: this.init.signal,
       scan: async () => {
         const exit = await this.init.tools.run(this.init.ffprobe, keyframeScanArgs(url), this.init.signal)
-        if (exit.code !== 0) throw new MediaUnreadableError(`the keyframes of this video cannot be read: ${lastLines(exit.stderr)}`)
+        if (exit.code !== 0) throw new MediaUnreadableError('the keyframes of this video cannot be read; the file is damaged', { cause: new Error(lastLines(exit.stderr)) })
         return exit.stdout
       }
     })
