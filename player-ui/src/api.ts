@@ -40,6 +40,51 @@ export interface TorrentActivity {
   bytesFromWebSeeds: number
 }
 
+/** Bytes per second; `null` is unlimited. */
+export type Rate = number | null
+
+/** The viewer's sharing budget (`GET/PUT /api/settings`, src/seeding/settings.ts). */
+export interface SharingBudget {
+  /** 0 shares nothing while idle. */
+  idleRate: Rate
+  /** 0 shares only with peers that feed the film on screen. */
+  watchingRate: Rate
+  windows: Array<{ start: string, end: string, rate: Rate }>
+  /** Bytes per calendar month; `null` for no cap. */
+  monthlyCap: number | null
+  paused: boolean
+  quietPeriodSeconds: number
+  diskCap: { bytes: number } | { percent: number } | null
+}
+
+/** The budget fields the settings screen edits with the remote. */
+export type BudgetPatch = Partial<Pick<SharingBudget, 'idleRate' | 'watchingRate' | 'monthlyCap' | 'paused'>>
+
+export type AllowanceReason = 'paused' | 'cap-reached' | 'watching' | 'window' | 'idle'
+
+/** What the box is sharing and why (`GET /api/sharing`, src/seeding/seeding-policy.ts). */
+export interface Sharing {
+  sharedToday: number
+  sharedThisMonth: number
+  /** Bytes per second now. */
+  rate: number
+  peersServing: number
+  peersServedToday: number
+  presence: 'watching' | 'idle'
+  idleInMs: number
+  allowance: {
+    /** `open`: any peer; `reciprocal`: only peers feeding the film on screen; `closed`: nobody. */
+    mode: 'open' | 'reciprocal' | 'closed'
+    reason: AllowanceReason
+    /** Bytes per second; `null` unlimited; 0 when closed. */
+    rateLimit: number | null
+    window?: { start: string, end: string }
+  }
+  monthlyCap: number | null
+  remainingThisMonth: number | null
+  budget: SharingBudget
+}
+
 export class ApiError extends Error {
   constructor (readonly code: string, message: string, readonly status: number) {
     super(message)
@@ -95,6 +140,10 @@ export const api = {
   savePosition: async (id: string, seconds: number, keepalive = false): Promise<void> => {
     await call(`/api/titles/${encodeURIComponent(id)}/position`, { method: 'PUT', keepalive, ...json({ seconds }) })
   },
+  sharing: async (): Promise<Sharing> => await call('/api/sharing'),
+  /** Only the fields to change; answers the whole budget as saved, or throws `REEL_ERR_BAD_REQUEST`. */
+  updateBudget: async (patch: BudgetPatch, keepalive = false): Promise<SharingBudget> =>
+    await call('/api/settings', { method: 'PUT', keepalive, ...json(patch) }),
   reportPlayer: async (state: { playing: boolean, visible: boolean }): Promise<void> => {
     await call('/api/player/state', { method: 'POST', keepalive: true, ...json(state) })
   }

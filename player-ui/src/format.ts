@@ -25,3 +25,21 @@ export function rate (bytesPerSecond: number): string {
 export function percent (share: number): string {
   return `${Math.floor(Math.max(0, Math.min(1, share)) * 100)} %`
 }
+
+/**
+ * Sizes in the sharing budget. They count in 1024s like the daemon's own defaults (2 MiB/s,
+ * 100 GiB), so a step of the budget reads as a round number, and carry the units viewers know.
+ */
+export function budgetBytes (n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB']
+  let value = Math.max(0, n)
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit++ }
+  const text = value >= 100 || unit === 0 ? String(Math.round(value)) : value.toFixed(1).replace(/\.0$/, '')
+  return `${text} ${units[unit] ?? 'B'}`
+}
+
+/** An upload rate in the budget's units: 2097152 → "2 MB/s". */
+export function uploadRate (bytesPerSecond: number): string {
+  return `${budgetBytes(bytesPerSecond)}/s`
+}

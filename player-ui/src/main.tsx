@@ -5,6 +5,7 @@ import { back, useRoute } from './router.js'
 import { Detail } from './screens/detail.js'
 import { Home } from './screens/home.js'
 import { Player } from './screens/player.js'
+import { Settings } from './screens/settings.js'
 import { startPresence } from './viewer.js'
 
 function App () {
@@ -13,6 +14,7 @@ function App () {
     case 'home': return <Home />
     case 'title': return <Detail key={route.id} id={route.id} />
     case 'play': return <Player key={`${route.id}@${route.from}`} id={route.id} from={route.from} />
+    case 'settings': return <Settings />
   }
 }
 

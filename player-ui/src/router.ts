@@ -1,6 +1,7 @@
 /**
- * Screens by URL path (`/`, `/title/:id`, `/play/:id?from=S`) through the History API, so a reload
- * stays on the screen; the daemon answers index.html for these paths (src/api/ui.ts).
+ * Screens by URL path (`/`, `/title/:id`, `/play/:id?from=S`, `/settings`) through the History
+ * API, so a reload stays on the screen; the daemon answers index.html for these paths
+ * (src/api/ui.ts `UI_CLIENT_ROUTES`, which must list `/settings` too for a reload there).
  * `back()` never leaves the app: with no earlier screen of ours it goes home.
  */
 import { useEffect, useState } from 'preact/hooks'
@@ -9,8 +10,10 @@ export type Route =
   | { screen: 'home' }
   | { screen: 'title', id: string }
   | { screen: 'play', id: string, from: number }
+  | { screen: 'settings' }
 
 export function parseRoute (path: string, search: string): Route {
+  if (path === '/settings') return { screen: 'settings' }
   const title = /^\/title\/([^/]+)$/.exec(path)
   if (title !== null) return { screen: 'title', id: decodeURIComponent(title[1] ?? '') }
   const play = /^\/play\/([^/]+)$/.exec(path)
@@ -26,6 +29,7 @@ export function pathOf (route: Route): string {
     case 'home': return '/'
     case 'title': return `/title/${encodeURIComponent(route.id)}`
     case 'play': return `/play/${encodeURIComponent(route.id)}${route.from > 0 ? `?from=${Math.floor(route.from)}` : ''}`
+    case 'settings': return '/settings'
   }
 }
 

@@ -12,7 +12,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import type { Logger } from '../log.js'
 
 /** Client-side routes of the player UI; keep in step with player-ui/src/router.ts. */
-export const UI_CLIENT_ROUTES = ['/title/:id', '/play/:id'] as const
+export const UI_CLIENT_ROUTES = ['/title/:id', '/play/:id', '/settings'] as const
 
 export interface UiRoutesInit {
   log: Logger

@@ -68,11 +68,13 @@ export async function createDemoTorrent (clipPath: string, name: string, announc
   return { torrentFile, infoHash: parsed.infoHash, name }
 }
 
+/** One file a seeder serves: its bytes on disk and its torrent. */
+export interface SeededFile { clipPath: string, torrent: DemoTorrent }
+
 export interface SeederInit {
   /** The seeder's data dir. */
   dir: string
-  clipPath: string
-  torrent: DemoTorrent
+  files: readonly SeededFile[]
   log: Logger
   signal?: AbortSignal
   /** How long to wait for the seeder to hold every piece; default 120 s. */
@@ -80,17 +82,19 @@ export interface SeederInit {
 }
 
 /**
- * Starts an engine that seeds the clip: the clip is copied where the engine keeps the torrent's
- * files (`<dir>/data/<infoHash>/<name>`), the torrent is (re)added so it announces to this run's
- * tracker, and the call resolves once the engine has verified every piece.
+ * Starts an engine that seeds the files: each is copied where the engine keeps a torrent's
+ * files (`<dir>/data/<infoHash>/<name>`), each torrent is (re)added so it announces to this
+ * run's tracker, and the call resolves once the engine has verified every piece of each.
  */
 export async function startSeeder (init: SeederInit): Promise<Engine> {
-  const { torrent, log } = init
-  const target = join(init.dir, 'data', torrent.infoHash, torrent.name)
-  const [clip, copy] = await Promise.all([stat(init.clipPath), stat(target).catch(() => undefined)])
-  if (copy?.size !== clip.size) {
-    await mkdir(join(init.dir, 'data', torrent.infoHash), { recursive: true })
-    await copyFile(init.clipPath, target)
+  const { log } = init
+  for (const { clipPath, torrent } of init.files) {
+    const target = join(init.dir, 'data', torrent.infoHash, torrent.name)
+    const [clip, copy] = await Promise.all([stat(clipPath), stat(target).catch(() => undefined)])
+    if (copy?.size !== clip.size) {
+      await mkdir(join(init.dir, 'data', torrent.infoHash), { recursive: true })
+      await copyFile(clipPath, target)
+    }
   }
   const engine = createEngine({
     dataDir: init.dir,
@@ -107,16 +111,18 @@ export async function startSeeder (init: SeederInit): Promise<Engine> {
   })
   try {
     await engine.start()
-    // A torrent restored from an earlier run announces to that run's tracker: add it afresh.
-    if (engine.get(torrent.infoHash) !== undefined) await engine.remove(torrent.infoHash, { keepData: true })
-    const seeding = await engine.add({ torrentFile: torrent.torrentFile })
     const deadline = Date.now() + (init.readyTimeoutMs ?? 120_000)
-    while (seeding.stats().progress < 1) {
-      if (init.signal?.aborted === true) throw new AbortedError('the demo was stopped')
-      if (Date.now() > deadline) throw new InternalError(`the seeder in ${init.dir} did not verify its copy of the clip in time`)
-      await sleep(100)
+    for (const { torrent } of init.files) {
+      // A torrent restored from an earlier run announces to that run's tracker: add it afresh.
+      if (engine.get(torrent.infoHash) !== undefined) await engine.remove(torrent.infoHash, { keepData: true })
+      const seeding = await engine.add({ torrentFile: torrent.torrentFile })
+      while (seeding.stats().progress < 1) {
+        if (init.signal?.aborted === true) throw new AbortedError('the demo was stopped')
+        if (Date.now() > deadline) throw new InternalError(`the seeder in ${init.dir} did not verify its copy of ${torrent.name} in time`)
+        await sleep(100)
+      }
     }
-    log.info({ infoHash: torrent.infoHash, torrentPort: engine.torrentPort }, 'seeder ready')
+    log.info({ torrents: init.files.map(f => f.torrent.infoHash), torrentPort: engine.torrentPort }, 'seeder ready')
     return engine
   } catch (err) {
     await engine.stop().catch(() => {})

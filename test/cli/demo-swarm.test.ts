@@ -64,7 +64,7 @@ t.test('a seeder and the daemon form a swarm that streams the clip', { skip: eng
   const tracker = await startLocalTracker(log)
   t.teardown(tracker.close)
   const torrent = await createDemoTorrent(clip, 'reel-demo.mp4', tracker.announce)
-  const seeder = await startSeeder({ dir: join(dir, 'seeder-1'), clipPath: clip, torrent, log })
+  const seeder = await startSeeder({ dir: join(dir, 'seeder-1'), files: [{ clipPath: clip, torrent }], log })
   t.teardown(async () => { await seeder.stop() })
   t.equal(seeder.get(torrent.infoHash)?.stats().progress, 1, 'the seeder holds every piece')
 

@@ -33,7 +33,7 @@ t.test('serves the built files with revalidation', async t => {
 
 t.test('client routes answer index.html so a reload stays on the screen', async t => {
   const app = await setup(t)
-  for (const url of [`/title/${'a'.repeat(40)}-1`, `/play/${'a'.repeat(40)}-1?from=30`]) {
+  for (const url of [`/title/${'a'.repeat(40)}-1`, `/play/${'a'.repeat(40)}-1?from=30`, '/settings']) {
     const res = await app.inject(url)
     t.equal(res.statusCode, 200, url)
     t.equal(res.body, INDEX, url)

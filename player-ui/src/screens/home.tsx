@@ -1,7 +1,8 @@
 /**
- * Home: the box's titles as a grid of poster frames with their download state. The list is
- * refreshed every few seconds; focus stays on the same title across refreshes and comes back
- * to the title last opened.
+ * Home: the box's titles as a grid of poster frames with their download state, and Settings in
+ * the header row (▲ from the first row of titles). The list is refreshed every few seconds;
+ * focus starts on the first title, stays on the same one across refreshes and comes back to
+ * what was opened last (a title, or Settings).
  */
 import { useEffect, useLayoutEffect, useState } from 'preact/hooks'
 import { api, viewerMessage, type Title } from '../api.js'
@@ -11,7 +12,9 @@ import { focusElement, focusFirst } from '../remote.js'
 import { navigate } from '../router.js'
 
 const REFRESH_MS = 3000
+/** A selector for what was opened last, so Back from it lands there. */
 let lastOpened: string | undefined
+const SETTINGS = '[data-action="settings"]'
 
 /** One line under the poster: what the viewer can do with the title now. */
 export function statusOf (title: Title): string {
@@ -45,9 +48,9 @@ export function Home () {
     if (!loaded) return
     const active = document.activeElement as HTMLElement | null
     if (active?.dataset.nav !== undefined && document.body.contains(active)) return
-    const remembered = lastOpened === undefined ? null : document.querySelector<HTMLElement>(`[data-title-id="${CSS.escape(lastOpened)}"]`)
+    const remembered = lastOpened === undefined ? null : document.querySelector<HTMLElement>(lastOpened)
     if (remembered !== null) focusElement(remembered)
-    else focusFirst()
+    else focusFirst('[data-title-id]')
   }, [loaded, titles?.length])
 
   return (
@@ -55,6 +58,15 @@ export function Home () {
       <header class='home__header'>
         <h1 class='brand'>Reel</h1>
         {error !== undefined && <p class='banner banner--error' role='alert'>{error}</p>}
+        <button
+          type='button'
+          class='action action--quiet home__settings'
+          data-nav=''
+          data-action='settings'
+          onClick={() => { lastOpened = SETTINGS; navigate({ screen: 'settings' }) }}
+        >
+          Settings
+        </button>
       </header>
       {titles === undefined && error === undefined && <p class='hint'>Loading the films on this box…</p>}
       {titles !== undefined && titles.length === 0 && (
@@ -68,7 +80,7 @@ export function Home () {
               class={`card${title.playable ? '' : ' card--unplayable'}`}
               data-nav=''
               data-title-id={title.id}
-              onClick={() => { lastOpened = title.id; navigate({ screen: 'title', id: title.id }) }}
+              onClick={() => { lastOpened = `[data-title-id="${CSS.escape(title.id)}"]`; navigate({ screen: 'title', id: title.id }) }}
             >
               <Poster title={title} />
               <span class='card__name'>{title.name}</span>
