@@ -16,7 +16,7 @@ const { values } = parseArgs({
   args: process.argv.slice(3),
   options: {
     'data-dir': { type: 'string' }, port: { type: 'string' }, 'torrent-port': { type: 'string' },
-    'no-dht': { type: 'boolean' }, 'no-lsd': { type: 'boolean' }, 'no-upnp': { type: 'boolean' },
+    'no-dht': { type: 'boolean' }, 'no-lsd': { type: 'boolean' }, 'no-upnp': { type: 'boolean' }, 'stun-servers': { type: 'string' },
   },
 })
 if (process.argv[2] !== 'daemon' || !values['no-dht'] || !values['no-lsd'] || !values['no-upnp']) {
