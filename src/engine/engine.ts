@@ -286,6 +286,10 @@ class TorrentEngine implements Engine, SeedingControls {
     this.uploadBucket.setRate(bytesPerSecond)
   }
 
+  setUploadQuota (bytes: number | undefined): void {
+    this.uploadBucket.setQuota(bytes)
+  }
+
   setUploadMode (mode: UploadMode): void {
     // Requests queued behind the bucket are dropped unsent when their peers are choked.
     if (mode === 'closed' && this.uploadGate.current !== 'closed') this.uploadBucket.clearDebt()

@@ -233,6 +233,11 @@ export class PeerSession {
         err => respond(err as Error)
       )
     }
+    // A cap's remainder is a hard bound: the request is refused rather than sent over it.
+    if (!this.host.uploadBucket.reserve(length)) {
+      respond(new Error('upload quota reached'))
+      return
+    }
     const wait = this.host.uploadBucket.take(length)
     if (wait === 0) send()
     else setTimeout(send, wait)

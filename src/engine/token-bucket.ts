@@ -6,6 +6,8 @@
 export class TokenBucket {
   private tokens: number
   private last: number
+  /** Bytes that may still be taken in all, whatever the rate; undefined for no such bound. */
+  private quota: number | undefined
 
   constructor (private rate: number, private readonly now: () => number, private readonly burstSeconds = 1) {
     this.tokens = rate * burstSeconds
@@ -42,6 +44,22 @@ export class TokenBucket {
   clearDebt (): void {
     this.refill()
     if (this.tokens < 0) this.tokens = 0
+  }
+
+  /**
+   * Bounds the bytes that may be taken from now on, in all (a monthly upload cap's remainder);
+   * undefined lifts the bound. Checked by `reserve`, which callers use before `take`.
+   */
+  setQuota (bytes: number | undefined): void {
+    this.quota = bytes === undefined ? undefined : Math.max(0, bytes)
+  }
+
+  /** Counts `bytes` against the quota; false (nothing counted) when they would exceed it. */
+  reserve (bytes: number): boolean {
+    if (this.quota === undefined) return true
+    if (bytes > this.quota) return false
+    this.quota -= bytes
+    return true
   }
 
   /** Milliseconds until the bucket is non-negative again, without taking anything. */

@@ -106,6 +106,8 @@ export type { UploadMode }
 export interface SeedingControls {
   /** Bytes per second of the upload bucket all peers share; 0 is unlimited. */
   setUploadRateLimit (bytesPerSecond: number): void
+  /** At most this many more payload bytes are uploaded, whatever the rate (a monthly cap's remainder); undefined lifts it. */
+  setUploadQuota (bytes: number | undefined): void
   /**
    * Who may download from us, enforced at once on every peer: 'open' (the choker decides),
    * 'reciprocal' (only peers feeding a playing stream), 'closed' (nobody). Call again every

@@ -29,7 +29,7 @@ export interface SeedingPolicyInit {
 
 /** Only what the policy uses of the engine. */
 export type SeedingEngine = Pick<Engine, 'list'> &
-  Pick<SeedingControls, 'setUploadRateLimit' | 'setUploadMode' | 'streamingTorrents' | 'servingPeers' | 'evictData'>
+  Pick<SeedingControls, 'setUploadRateLimit' | 'setUploadQuota' | 'setUploadMode' | 'streamingTorrents' | 'servingPeers' | 'evictData'>
 
 export interface SeedingPolicyComponents {
   engine: SeedingEngine
@@ -83,6 +83,8 @@ class DefaultSeedingPolicy implements SeedingPolicy {
   private timer: NodeJS.Timeout | undefined
   private lastSaveAt = 0
   private lastDiskCheckAt = 0
+  /** Cap and month the engine's upload quota was last set for. */
+  private quotaKey: string | undefined
   private saving: Promise<void> = Promise.resolve()
   private evicting: Promise<EvictionPlan> | undefined
   private running = false
@@ -157,6 +159,7 @@ class DefaultSeedingPolicy implements SeedingPolicy {
       const allowance = this.budget.inForce({ watching: presence === 'watching', sharedThisMonth: this.accounting.sharedMonth })
       const engine = this.components.engine
       engine.setUploadRateLimit(allowance.rate)
+      this.applyQuota()
       engine.setUploadMode(allowance.mode)
       const previous = this.allowance
       this.allowance = allowance
@@ -173,6 +176,19 @@ class DefaultSeedingPolicy implements SeedingPolicy {
     } catch (err) {
       this.log.error({ err }, 'seeding policy tick failed')
     }
+  }
+
+  /**
+   * Hands the engine what is left of the monthly cap as a hard byte quota, so the cap holds to
+   * the byte however late a tick comes. Set again only when the cap or the month changes: the
+   * engine counts down every byte it reserves, which is at least what the accounting sees.
+   */
+  private applyQuota (): void {
+    const cap = this.store.get().monthlyCap
+    const key = `${String(cap)}|${this.accounting.snapshot().month}`
+    if (key === this.quotaKey) return
+    this.quotaKey = key
+    this.components.engine.setUploadQuota(cap === null ? undefined : cap - this.accounting.sharedMonth)
   }
 
   /** Feeds the accounting and the watch history; returns the torrents being streamed. */

@@ -23,3 +23,17 @@ t.test('lowering the rate caps the saved burst', async t => {
   bucket.setRate(100)
   t.equal(bucket.take(200), 1000)
 })
+
+t.test('a quota bounds the bytes taken in all, whatever the rate', async t => {
+  const bucket = new TokenBucket(0, () => 0)
+  t.ok(bucket.reserve(10 ** 12), 'no quota: anything goes')
+  bucket.setQuota(100)
+  t.ok(bucket.reserve(60))
+  t.notOk(bucket.reserve(50), 'refused: 60 + 50 is over 100, and nothing is counted')
+  t.ok(bucket.reserve(40))
+  t.notOk(bucket.reserve(1))
+  bucket.setQuota(undefined)
+  t.ok(bucket.reserve(1), 'lifted')
+  bucket.setQuota(-5)
+  t.notOk(bucket.reserve(1), 'a negative remainder is no quota left')
+})

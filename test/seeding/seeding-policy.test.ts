@@ -27,7 +27,9 @@ class FakeSeedingEngine implements SeedingEngine {
     return [{ infoHash: HASH, stats: () => stats } as unknown as Torrent]
   }
 
+  quotas: Array<number | undefined> = []
   setUploadRateLimit (bytesPerSecond: number): void { this.rate = bytesPerSecond }
+  setUploadQuota (bytes: number | undefined): void { this.quotas.push(bytes) }
   setUploadMode (mode: UploadMode): void { this.mode = mode; this.applied.push([this.rate, mode]) }
   streamingTorrents (): string[] { return this.streaming }
   servingPeers (): string[] { return [] }
@@ -101,6 +103,7 @@ t.test('a night window applies by the local clock and ends on time', async t => 
 t.test('the cap closes uploads, survives a restart, and reopens with the new month', async t => {
   const first = await setup(t)
   await first.policy.updateSettings({ monthlyCap: 10 * MiB })
+  t.equal(first.engine.quotas.at(-1), 10 * MiB, 'the engine gets the cap as a byte quota it counts down itself, however late a tick')
   first.engine.uploaded = 9 * MiB
   first.policy.presenceChanged()
   t.same([first.engine.rate, first.engine.mode], [MiB, 'open'], 'the last MiB of the cap at most in the next second')
@@ -111,10 +114,12 @@ t.test('the cap closes uploads, survives a restart, and reopens with the new mon
 
   const second = await setup(t, first.dataDir, first.clock.now + 60_000)
   t.same([second.engine.rate, second.engine.mode], [0, 'closed'], 'a fresh engine (counters at 0) stays closed after the restart')
+  t.equal(second.engine.quotas.at(-1), 0, 'with no quota left')
   t.match(second.policy.sharing(), { sharedThisMonth: 10 * MiB, remainingThisMonth: 0, monthlyCap: 10 * MiB, allowance: { reason: 'cap-reached' } })
   second.clock.now = new Date(2026, 11, 1, 0, 0).getTime()
   second.policy.presenceChanged()
   t.same([second.engine.rate, second.engine.mode], [2 * MiB, 'open'], 'December starts from zero')
+  t.equal(second.engine.quotas.at(-1), 10 * MiB, 'with the whole cap as its quota')
   t.match(second.policy.sharing(), { month: '2026-12', sharedThisMonth: 0 })
 })
 
