@@ -87,7 +87,8 @@ if (!hasFfmpeg) {
 
   t.test('ffmpeg pauses ahead of the player, idle sessions are reaped, and stop() leaves no ffmpeg behind', async t => {
     // About 250 KB/s: the 20 s clip takes ~4 s to read, so ffmpeg is still running when checked.
-    const rig = await startPackagerRig(t, fixtures, { idleSessionMs: 1500, maxSegmentsAhead: 1 }, { bytesPerSecond: 250_000 })
+    // Idle after 6 s: long enough that a loaded machine's ffmpeg reaches its pause before the reaper acts.
+    const rig = await startPackagerRig(t, fixtures, { idleSessionMs: 6000, maxSegmentsAhead: 1 }, { bytesPerSecond: 250_000 })
     const title = await rig.title('mp4-moov-front')
     await rig.packager.segment(title, 0, { viewer: 'idle' })
     const [session] = rig.packager.stats().sessions
@@ -99,8 +100,8 @@ if (!hasFfmpeg) {
     t.match(rig.packager.stats().sessions, [{ viewer: 'idle', paused: true, nextSegment: 2 }], 'paused, and held, one segment past the request')
     await rig.packager.segment(title, 1, { viewer: 'idle' })
     await rig.packager.segment(title, 2, { viewer: 'idle' })
-    await new Promise(resolve => setTimeout(resolve, 3000))
-    t.same(rig.packager.stats().sessions, [], 'reaped 1.5 s after the last request')
+    await new Promise(resolve => setTimeout(resolve, 8000))
+    t.same(rig.packager.stats().sessions, [], 'reaped 6 s after the last request')
     const late = rig.packager.segment(title, 4, { viewer: 'x' })
     late.catch(() => {})
     await new Promise(resolve => setTimeout(resolve, 200))
