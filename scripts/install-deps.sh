@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Reel needs and is missing: Debian's ffmpeg, python3-libtorrent (the test
-# peers) and chromium (the browser tests), and the npm dependencies. Safe to run again: it only acts on what is absent.
+# peers), chromium (the browser tests), the image build and boot tools, and the npm
+# dependencies. Safe to run again: it only acts on what is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,27 @@ command -v ffprobe >/dev/null 2>&1 || need_apt+=(ffmpeg)
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 # The player UI's browser tests drive Debian's Chromium through playwright-core.
 [ -x /usr/bin/chromium ] || need_apt+=(chromium fonts-dejavu-core)
+
+# The box image: firmware-image/build, scripts/test-image, test/image, test/systemd.
+command -v mmdebstrap >/dev/null 2>&1 || need_apt+=(mmdebstrap)
+command -v arch-test >/dev/null 2>&1 || need_apt+=(arch-test)
+command -v qemu-system-x86_64 >/dev/null 2>&1 || need_apt+=(qemu-system-x86)
+command -v qemu-system-aarch64 >/dev/null 2>&1 || need_apt+=(qemu-system-arm)
+command -v qemu-img >/dev/null 2>&1 || need_apt+=(qemu-utils)
+command -v update-binfmts >/dev/null 2>&1 || need_apt+=(qemu-user-static binfmt-support)
+[ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || need_apt+=(ovmf)
+[ -f /usr/share/AAVMF/AAVMF_CODE.fd ] || need_apt+=(qemu-efi-aarch64)
+command -v sfdisk >/dev/null 2>&1 || need_apt+=(fdisk)
+command -v debugfs >/dev/null 2>&1 || need_apt+=(e2fsprogs)
+command -v mkfs.fat >/dev/null 2>&1 || need_apt+=(dosfstools)
+command -v mcopy >/dev/null 2>&1 || need_apt+=(mtools)
+command -v cpio >/dev/null 2>&1 || need_apt+=(cpio)
+command -v zstd >/dev/null 2>&1 || need_apt+=(zstd)
+command -v xz >/dev/null 2>&1 || need_apt+=(xz-utils)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
+# WebRTC NAT test: two homes behind MASQUERADE in network namespaces.
+command -v iptables >/dev/null 2>&1 || need_apt+=(iptables)
 
 if [ "${#need_apt[@]}" -gt 0 ]; then
   echo "installing Debian packages: ${need_apt[*]}" >&2

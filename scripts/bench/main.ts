@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: Reel against webtorrent on loopback, sections run in order
- * (download, first byte, streaming against webtorrent and libtorrent; HLS is
- * meant to join as a module that returns a `SectionReport`). Flags: --quick (64 MiB, 1 run), --runs N,
+ * (download, first byte, streaming against webtorrent and libtorrent, the player
+ * UI's Enter-to-playing time and memory, seeding at the budget; each a module
+ * that returns a `SectionReport`). Flags: --quick (64 MiB, 1 run), --runs N,
  * --size-mib N, --only a,b, --json FILE, --verbose, --daemon-entry FILE (run
  * that file as the daemon, e.g. scripts/bench/stand-in-daemon.mjs, to check
  * the bench itself before Reel exists). Every child process is
@@ -15,13 +16,17 @@ import { CleanupScope } from '../../test/helpers/scope.js'
 import { createContext, errorMessage, type BenchContext, type BenchOptions } from './context.js'
 import { runDownloadBench } from './download.js'
 import { runFirstByteBench } from './first-byte.js'
+import { runPlayerBench } from './player.js'
 import { renderSection, type SectionReport } from './report.js'
+import { runSeedingBench } from './seeding.js'
 import { runStreamingBench } from './streaming.js'
 
 const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionReport>> = {
   download: runDownloadBench,
   'first-byte': runFirstByteBench,
   streaming: runStreamingBench,
+  player: runPlayerBench,
+  seeding: runSeedingBench,
 }
 
 function options(): { bench: BenchOptions, only: string[], json: string | undefined } {

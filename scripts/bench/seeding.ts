@@ -31,7 +31,7 @@ export interface SeedingRun {
   peakRssBytes: number
 }
 
-export async function runSeedingBench (ctx: BenchContext): Promise<SectionReport> {
+export async function runSeedingBench(ctx: BenchContext): Promise<SectionReport> {
   if (ctx.reelUnavailable !== undefined) throw new Error(`Reel daemon not available: ${ctx.reelUnavailable}`)
   const seconds = ctx.opts.quick ? 15 : 30
   const fileMiB = ctx.opts.quick ? 16 : 32
@@ -101,12 +101,12 @@ export async function runSeedingBench (ctx: BenchContext): Promise<SectionReport
   }
 }
 
-function received (leechers: readonly CountingLeecher[]): number {
+function received(leechers: readonly CountingLeecher[]): number {
   return leechers.reduce((sum, l) => sum + Object.values(l.progress().fromPeers).reduce((a, b) => a + b, 0), 0)
 }
 
 /** Resident set size now (VmRSS), bytes. */
-async function currentRss (pid: number): Promise<number> {
+async function currentRss(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8')
   const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)
   if (match?.[1] === undefined) throw new Error(`no VmRSS for process ${pid}`)

@@ -95,7 +95,8 @@ export function sessionArgs (init: SessionArgsInit): string[] {
 export function posterArgs (url: string, atSeconds: number, output: string): string[] {
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error', ...HTTP_INPUT_ARGS,
-    '-ss', seconds(atSeconds), '-i', url,
+    // One decoding thread: frame threads each hold a frame set, which a single still does not need.
+    '-threads', '1', '-filter_threads', '1', '-ss', seconds(atSeconds), '-i', url,
     '-map', '0:v:0', '-frames:v', '1', '-vf', 'scale=480:-2', '-q:v', '4', '-threads', '1',
     '-f', 'image2', '-y', output
   ]

@@ -45,6 +45,9 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
   })
   const sessions = new Map<string, RemuxSession>()
   const posters = new Map<string, Promise<MediaFile>>()
+  // Posters are made one at a time: a home screen asks for all at once, and each ffmpeg
+  // decoding a frame costs as much memory as the player's own remux.
+  let posterQueue: Promise<unknown> = Promise.resolve()
   let sessionCounter = 0
   let reaper: NodeJS.Timeout | undefined
   let started = false
@@ -188,7 +191,10 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
       const key = titleKey(file)
       let pending = posters.get(key)
       if (pending === undefined) {
-        pending = makePoster({ file, probe, dir: join(init.cacheDir, 'posters'), tools, ffmpeg, streamUrl: init.streamUrl, signal: shutdown.signal, log })
+        pending = posterQueue.then(async () => await makePoster({
+          file, probe, dir: join(init.cacheDir, 'posters'), tools, ffmpeg, streamUrl: init.streamUrl, signal: shutdown.signal, log
+        }))
+        posterQueue = pending.catch(() => {})
         posters.set(key, pending)
         pending.catch(() => { posters.delete(key) })
       }

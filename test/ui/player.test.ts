@@ -1,7 +1,8 @@
 /**
- * Issue 4, must-show 1 and 4, end to end: a real daemon (src/cli/main.ts), a libtorrent
- * seeder behind a local tracker, and Debian's Chromium driven with key presses only. Each
- * fixture title plays past 5 s without a fatal hls.js error, seeks +10 s with the remote and
+ * Issue 4, must-show 1 and 4, end to end: a real daemon (src/cli/main.ts), libtorrent seeders
+ * behind a local tracker, and Debian's Chromium driven with key presses only. Each playable
+ * fixture title (MP4 moov at the front and at the end, MKV with AAC, MKV with AC-3 as file 1 of
+ * a folder torrent) plays past 5 s without a fatal hls.js error, seeks +10 s with the remote and
  * resumes there, and Back returns home; bad titles show their message and the rest keeps
  * working. A screenshot of the player goes to test/artifacts/. Needs `node scripts/build-ui.mjs`.
  */
@@ -14,7 +15,7 @@ import { startLibtorrentPeer } from '../helpers/libtorrent.js'
 import { repoRoot } from '../helpers/paths.js'
 import { startReelDaemon, type ReelDaemon } from '../helpers/reel.js'
 import { backToHome, expectProblemOnScreen, openHome, playThroughWithRemote, waitForSavedPosition } from './remote-scenario.js'
-import { makePlayerFixtures, type MediaTorrent } from './media-fixtures.js'
+import { makePlayerFixtures, type MediaTorrent, type PlayerFixtures } from './media-fixtures.js'
 
 const built = existsSync(join(repoRoot(), 'dist', 'player-ui', 'app.js'))
 
@@ -28,11 +29,19 @@ async function titlesOf (daemon: ReelDaemon): Promise<TitleRow[]> {
 
 const idOf = (m: MediaTorrent): string => `${m.infoHash}-${m.fileIndex}`
 
+/** The films a viewer plays, in order, with what the test calls them; Back alternates its key. */
+const PLAYABLE: ReadonlyArray<{ role: keyof PlayerFixtures, name: string }> = [
+  { role: 'moovAtEnd', name: 'MP4 moov at the end' },
+  { role: 'moovAtFront', name: 'MP4 moov at the front' },
+  { role: 'mkvAac', name: 'MKV H.264 + AAC' },
+  { role: 'mkvAc3', name: 'MKV H.264 + AC-3, file 1' }
+]
+
 t.test('a viewer plays every fixture title with the remote, and bad titles explain themselves', { skip: built ? false : 'the player UI is not built: node scripts/build-ui.mjs' }, async t => {
   const tracker = await startTracker(t)
   const fixtures = await makePlayerFixtures(await tempDir(t, 'reel-ui-media-'), [tracker.announceUrl])
-  const all = [fixtures.moovAtEnd, fixtures.mkvAc3, fixtures.corrupt, fixtures.notVideo]
-  for (const f of all) await startLibtorrentPeer(t, { torrentPath: f.torrentPath, save: f.saveDir, mode: 'seed', name: `lt-${f.infoHash.slice(0, 6)}` })
+  const all = Object.values(fixtures)
+  await Promise.all(all.map(async f => await startLibtorrentPeer(t, { torrentPath: f.torrentPath, save: f.saveDir, mode: 'seed', name: `lt-${f.infoHash.slice(0, 6)}` })))
   const daemon = await startReelDaemon(t)
   for (const f of all) await daemon.api.addTorrent(f.torrentFile)
 
@@ -50,8 +59,12 @@ t.test('a viewer plays every fixture title with the remote, and bad titles expla
   const tv = await launchBrowser(t)
   const page = await tv.newPage()
   await openHome(t, page, daemon.url, order[0] ?? '', 'home')
-  await playThroughWithRemote(t, page, { index: indexOf(fixtures.moovAtEnd), titleId: idOf(fixtures.moovAtEnd), name: 'MP4 moov at the end', backKey: 'Backspace', screenshotName: 'player' })
-  await playThroughWithRemote(t, page, { index: indexOf(fixtures.mkvAc3), titleId: idOf(fixtures.mkvAc3), name: 'MKV H.264 + AC-3, file 1', backKey: 'Escape' })
+  for (const [i, { role, name }] of PLAYABLE.entries()) {
+    const film = fixtures[role]
+    await playThroughWithRemote(t, page, {
+      index: indexOf(film), titleId: idOf(film), name, backKey: i % 2 === 0 ? 'Backspace' : 'Escape', screenshotName: i === 0 ? 'player' : undefined
+    })
+  }
   await expectProblemOnScreen(t, page, { index: indexOf(fixtures.corrupt), titleId: idOf(fixtures.corrupt), message: new RegExp(corruptMessage.slice(0, 40).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), screenshotName: 'problem-corrupt' })
   await expectProblemOnScreen(t, page, { index: indexOf(fixtures.notVideo), titleId: idOf(fixtures.notVideo), message: /not a video file/ })
 
