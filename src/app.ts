@@ -9,7 +9,7 @@ import { buildHttpApp, localUrlOf } from './api/index.js'
 import { createEngine, type Engine, type EngineInit } from './engine/index.js'
 import { createHlsPackager, type HlsPackager } from './hls/index.js'
 import type { Logger } from './log.js'
-import { createCatalog, createWatchHistory, PlayerPresence } from './rental/index.js'
+import { createCatalog, createWatchHistory, PlayerPresence, TitlePrefetch } from './rental/index.js'
 import { createSeedingPolicy, type SeedingPolicy } from './seeding/index.js'
 import type { WebRtcOptions } from './wire/webrtc-peer.js'
 
@@ -92,6 +92,16 @@ export function buildDaemon (init: DaemonInit): Daemon {
     streamUrl: (infoHash, fileIndex) => `${localUrlOf(app)}/stream/${infoHash}/${fileIndex}`,
     log
   })
+  // Each new film's index is read and probed ahead, so Play does not wait for it. It reads
+  // through /stream, so it starts once the app listens.
+  const prefetch = new TitlePrefetch({
+    catalog,
+    log,
+    prepare: async title => {
+      const file = engine.get(title.infoHash)?.files()[title.fileIndex]
+      if (file !== undefined) await hls.info({ infoHash: title.infoHash, fileIndex: file.index, path: file.path, length: file.length })
+    }
+  })
   const app = buildHttpApp({
     engine,
     hls,
@@ -102,6 +112,8 @@ export function buildDaemon (init: DaemonInit): Daemon {
     seeding,
     uiRoot: init.uiRoot
   })
+
+  app.addHook('onListen', async () => { prefetch.start() })
 
   return {
     app,
@@ -119,8 +131,11 @@ export function buildDaemon (init: DaemonInit): Daemon {
     async stop () {
       stopping ??= (async () => {
         try {
-          // ffmpeg first: it reads /stream, whose connections app.close() cuts.
+          // ffmpeg first: it reads /stream, whose connections app.close() cuts. Stopping the
+          // packager also ends a probe the prefetch may be waiting on.
+          const prefetching = prefetch.stop()
           await hls.stop()
+          await prefetching
           await app.close()
         } finally {
           running = false

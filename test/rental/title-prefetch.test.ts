@@ -1,0 +1,61 @@
+import t from 'tap'
+import type { Title } from '../../src/rental/catalog.js'
+import { TitlePrefetch } from '../../src/rental/title-prefetch.js'
+import { silentLogger } from '../../src/log.js'
+
+function title (id: string, playable = true): Title {
+  return { id, playable } as unknown as Title
+}
+
+t.test('prepares each playable title once, one at a time, in catalog order', async t => {
+  const titles = [title('a'), title('junk', false), title('b')]
+  const order: string[] = []
+  let running = 0
+  let most = 0
+  const prefetch = new TitlePrefetch({
+    catalog: { list: () => titles },
+    log: silentLogger(),
+    prepare: async each => {
+      running++
+      most = Math.max(most, running)
+      order.push(each.id)
+      await new Promise(resolve => setTimeout(resolve, 20))
+      running--
+    }
+  }, 60_000)
+  prefetch.start()
+  prefetch.check()
+  await new Promise(resolve => setTimeout(resolve, 100))
+  titles.push(title('c'))
+  prefetch.check()
+  await prefetch.stop()
+  t.same(order, ['a', 'b', 'c'], 'the unplayable one is skipped, a new title is picked up, none twice')
+  t.equal(most, 1, 'never two at once')
+})
+
+t.test('a title that fails is left for its screen to explain, not retried', async t => {
+  let calls = 0
+  const prefetch = new TitlePrefetch({
+    catalog: { list: () => [title('broken')] },
+    log: silentLogger(),
+    prepare: async () => { calls++; throw new Error('damaged') }
+  }, 60_000)
+  prefetch.start()
+  await new Promise(resolve => setTimeout(resolve, 20))
+  prefetch.check()
+  await new Promise(resolve => setTimeout(resolve, 20))
+  await prefetch.stop()
+  t.equal(calls, 1)
+})
+
+t.test('stop waits for the title being prepared', async t => {
+  let done = false
+  const prefetch = new TitlePrefetch({
+    catalog: { list: () => [title('slow')] },
+    log: silentLogger(),
+    prepare: async () => { await new Promise(resolve => setTimeout(resolve, 50)); done = true }
+  }, 60_000)
+  prefetch.start()
+  await prefetch.stop()
+  t.ok(done)
+})
