@@ -217,7 +217,6 @@ class TorrentEngine implements Engine, SeedingControls {
       files: metainfo?.files ?? []
     }), log))
     this.torrents.set(infoHash, { session, swarm, discovery, webSeeds })
-    // Ahead of the swarm's choker, so the seeding policy's gate is on a peer before it can be unchoked.
     for (const feeder of webSeeds) feeder.start()
     swarm.start()
     discovery.start()
