@@ -30,6 +30,9 @@ const WAIT_AHEAD_SEGMENTS = 2
 const MAX_ATTEMPTS = 3
 export const ANONYMOUS_VIEWER = 'anonymous'
 
+/** Longest a poster waits for playback to end before it is made anyway. */
+const POSTER_DEFER_MS = 30_000
+
 export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
   const log = init.log.child({ component: 'hls' })
   const clock = init.clock ?? { now: () => Date.now() }
@@ -45,9 +48,16 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
   })
   const sessions = new Map<string, RemuxSession>()
   const posters = new Map<string, Promise<MediaFile>>()
-  // Posters are made one at a time: a home screen asks for all at once, and each ffmpeg
-  // decoding a frame costs as much memory as the player's own remux.
+  // Posters are made one at a time, and not while a film plays (up to POSTER_DEFER_MS): a home
+  // screen asks for all at once, and each ffmpeg decoding a frame costs as much memory as the
+  // player's own remux, which needs the box's memory and cores more.
   let posterQueue: Promise<unknown> = Promise.resolve()
+  const untilNothingPlays = async (): Promise<void> => {
+    const giveUpAt = clock.now() + POSTER_DEFER_MS
+    while (sessions.size > 0 && clock.now() < giveUpAt && !shutdown.signal.aborted) {
+      await new Promise(resolve => setTimeout(resolve, 250).unref())
+    }
+  }
   let sessionCounter = 0
   let reaper: NodeJS.Timeout | undefined
   let started = false
@@ -191,7 +201,7 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
       const key = titleKey(file)
       let pending = posters.get(key)
       if (pending === undefined) {
-        pending = posterQueue.then(async () => await makePoster({
+        pending = posterQueue.then(untilNothingPlays).then(async () => await makePoster({
           file, probe, dir: join(init.cacheDir, 'posters'), tools, ffmpeg, streamUrl: init.streamUrl, signal: shutdown.signal, log
         }))
         posterQueue = pending.catch(() => {})
