@@ -108,7 +108,7 @@ export function buildDaemon (init: DaemonInit): Daemon {
     log,
     dataDir: config.dataDir,
     engineRunning: () => running,
-    titles: { catalog, history, presence, presenceChanged: () => seeding?.presenceChanged() },
+    titles: { catalog, history, presence, presenceChanged: () => seeding?.presenceChanged(), titlesListed: () => { prefetch.check() } },
     seeding,
     uiRoot: init.uiRoot
   })

@@ -12,6 +12,8 @@ export interface TitleRoutesInit {
   presence: PlayerPresence
   /** Called after the UI reports a change, so the sharing budget follows within the second. */
   presenceChanged?: () => void
+  /** Called when the titles are listed: a new title seen by the UI is worth preparing at once. */
+  titlesListed?: () => void
 }
 
 interface TitleParams { id: string }
@@ -23,7 +25,11 @@ export function titleRoutes (init: TitleRoutesInit): FastifyPluginAsync {
   const { catalog, history, presence } = init
 
   return async app => {
-    app.get('/api/titles', async () => catalog.list())
+    app.get('/api/titles', async () => {
+      const titles = catalog.list()
+      init.titlesListed?.()
+      return titles
+    })
 
     app.get<{ Params: TitleParams }>('/api/titles/:id', async request => catalog.get(request.params.id))
 

@@ -48,13 +48,13 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
   })
   const sessions = new Map<string, RemuxSession>()
   const posters = new Map<string, Promise<MediaFile>>()
-  // Posters are made one at a time, and not while a film plays (up to POSTER_DEFER_MS): a home
-  // screen asks for all at once, and each ffmpeg decoding a frame costs as much memory as the
-  // player's own remux, which needs the box's memory and cores more.
+  // Posters are made one at a time, and not while a film plays or a probe runs (up to
+  // POSTER_DEFER_MS): a home screen asks for all at once, and each ffmpeg decoding a frame
+  // costs as much memory as the player's own remux, which needs the box's memory and cores more.
   let posterQueue: Promise<unknown> = Promise.resolve()
   const untilNothingPlays = async (): Promise<void> => {
     const giveUpAt = clock.now() + POSTER_DEFER_MS
-    while (sessions.size > 0 && clock.now() < giveUpAt && !shutdown.signal.aborted) {
+    while ((sessions.size > 0 || tools.pids().length > 0) && clock.now() < giveUpAt && !shutdown.signal.aborted) {
       await new Promise(resolve => setTimeout(resolve, 250).unref())
     }
   }

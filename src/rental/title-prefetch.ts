@@ -7,7 +7,7 @@
 import type { Logger } from '../log.js'
 import type { Catalog, Title } from './catalog.js'
 
-const DEFAULT_INTERVAL_MS = 2000
+const DEFAULT_INTERVAL_MS = 1000
 
 export interface TitlePrefetchComponents {
   catalog: Pick<Catalog, 'list'>
