@@ -193,3 +193,15 @@ export function encodeTorrentFile (metainfo: Metainfo): Uint8Array {
   if (metainfo.urlList.length > 0) torrent['url-list'] = metainfo.urlList
   return bencode.encode(torrent)
 }
+
+/** 1 for each piece holding bytes of a wanted file (every file when `wantedFiles` is undefined), else 0. */
+export function wantedPieces (metainfo: Metainfo, wantedFiles: ReadonlySet<number> | undefined): Uint8Array {
+  const wanted = new Uint8Array(metainfo.pieceCount)
+  for (const file of metainfo.files) {
+    if (file.length === 0 || (wantedFiles !== undefined && !wantedFiles.has(file.index))) continue
+    const first = Math.floor(file.offset / metainfo.pieceLength)
+    const last = Math.floor((file.offset + file.length - 1) / metainfo.pieceLength)
+    wanted.fill(1, first, last + 1)
+  }
+  return wanted
+}

@@ -10,9 +10,10 @@ import type { Logger } from '../log.js'
 import { PiecePicker, type BlockRequest, type PeerSnapshot, type PickContext } from '../picker/index.js'
 import { createPieceStore, type PieceStore } from '../store/index.js'
 import { BLOCK_LENGTH, RateMeter } from '../wire/index.js'
-import type { Metainfo } from './metainfo.js'
+import { wantedPieces, type Metainfo } from './metainfo.js'
 import { PieceAssembly } from './piece-assembly.js'
 import type { PeerHost, PeerSession } from './peer-session.js'
+import { HashStrikes } from './hash-strikes.js'
 import { NO_PRESSURE, type ReadaheadPressure } from './readahead.js'
 import { StreamReaders } from './stream-readers.js'
 import { VerifiedReads } from './verified-reads.js'
@@ -23,8 +24,6 @@ import { torrentStats } from './torrent-stats.js'
 /** Urgent blocks due this soon and not yet requested make peers give up background requests. */
 const PREEMPT_WITHIN_MS = 3000
 
-/** Hash failures a peer may cause (2 when it alone sent the piece, 1 when shared) before it is banned. */
-const BAN_STRIKES = 4
 
 export interface TorrentSessionInit {
   infoHash: string
@@ -73,7 +72,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   private pickerInstance: PiecePicker | undefined
   private assembly: PieceAssembly | undefined
   private readonly readers: StreamReaders
-  private readonly strikes = new Map<string, number>()
+  private readonly strikes = new HashStrikes()
   private wantedFiles: Set<number> | undefined
   private priorities: Uint8Array | Int32Array = new Int32Array(0)
   private readonly reads = new VerifiedReads()
@@ -323,11 +322,9 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   }
 
   private blame (contributors: Set<string>, piece: number): void {
-    for (const peerId of contributors) {
-      const strikes = (this.strikes.get(peerId) ?? 0) + (contributors.size === 1 ? 2 : 1)
-      this.strikes.set(peerId, strikes)
+    for (const { source: peerId, strikes, ban } of this.strikes.blame(contributors)) {
       this.log.warn({ piece, peerId, strikes }, 'piece failed its hash check')
-      if (strikes < BAN_STRIKES || this.banned.has(peerId)) continue
+      if (!ban || this.banned.has(peerId)) continue
       this.banned.add(peerId)
       this.bannedCount++
       this.log.warn({ peerId }, 'banned a source for sending corrupt data')
@@ -354,16 +351,8 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   }
 
   private recomputePriorities (): void {
-    const metainfo = this.metainfo
-    if (metainfo === undefined) return
-    const wanted = new Uint8Array(metainfo.pieceCount)
-    for (const file of metainfo.files) {
-      if (file.length === 0 || (this.wantedFiles !== undefined && !this.wantedFiles.has(file.index))) continue
-      const first = Math.floor(file.offset / metainfo.pieceLength)
-      const last = Math.floor((file.offset + file.length - 1) / metainfo.pieceLength)
-      wanted.fill(1, first, last + 1)
-    }
-    this.priorities.set(wanted)
+    if (this.metainfo === undefined) return
+    this.priorities.set(wantedPieces(this.metainfo, this.wantedFiles))
     this.pickerInstance?.onPriorityChanged()
     if (this.store !== undefined) {
       const complete = this.isComplete()

@@ -10,19 +10,6 @@ import { PYTHON, peerScript } from './paths.js'
 import type { Teardown } from './scope.js'
 
 export interface LibtorrentPeerOptions extends CommonPeerOptions {
-  /** A .torrent file path, or a magnet URI (leech only). */
-  torrentPath?: string
-  magnet?: string
-  /** Save directory: the data a seeder serves, or where a leecher writes. */
-  save: string
-  mode: 'seed' | 'leech'
-  /** 0 (default) picks a free port. */
-  listenPort?: number
-  /** bytes/s; 0 or absent = unlimited. Applies to loopback peers too. */
-  uploadLimit?: number
-  downloadLimit?: number
-  /** `host:port` peers to connect to directly, besides the torrent's trackers. */
-  peers?: string[]
   /** Seed without checking the data first (libtorrent verifies each piece when first requested). */
   seedMode?: boolean
   /** Serve data that fails the piece hashes (seed only). */
@@ -32,11 +19,6 @@ export interface LibtorrentPeerOptions extends CommonPeerOptions {
   /** Try MSE encryption on outgoing connections (default plaintext; incoming accepts both). */
   encrypt?: boolean
   sequential?: boolean
-  /** Seconds between progress lines; default 0.5. */
-  intervalSec?: number
-  /** Copy the peer's output to stderr. */
-  echo?: boolean
-  name?: string
 }
 
 export interface LibtorrentProgress {

@@ -6,16 +6,26 @@ import { mkdir } from 'node:fs/promises'
 import type { ChildProcess } from 'node:child_process'
 import type { JsonLine, JsonLineProcess, WaitOptions } from './json-line-process.js'
 
+/** What every test peer (libtorrent, webtorrent) is told. */
 export interface CommonPeerOptions {
+  /** A .torrent file path, or a magnet URI (leech only). */
   torrentPath?: string
   magnet?: string
+  /** Save directory: the data a seeder serves (verified at start), or where a leecher writes. */
   save: string
   mode: 'seed' | 'leech'
+  /** 0 (default) picks a free port. */
   listenPort?: number
+  /** bytes/s; 0 or absent = unlimited. Applies to loopback peers too. */
   uploadLimit?: number
   downloadLimit?: number
+  /** `host:port` peers to connect to directly, besides the torrent's trackers. */
   peers?: string[]
+  /** Seconds between progress lines; default 0.5. */
   intervalSec?: number
+  /** Copy the peer's output to stderr. */
+  echo?: boolean
+  name?: string
 }
 
 /** Checks the options, creates the save dir and returns the flags every peer script takes. */

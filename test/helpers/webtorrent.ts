@@ -10,26 +10,12 @@ import { peerScript } from './paths.js'
 import type { Teardown } from './scope.js'
 
 export interface WebtorrentPeerOptions extends CommonPeerOptions {
-  torrentPath?: string
-  magnet?: string
-  /** Data to seed (verified at start), or where a leecher writes. */
-  save: string
-  mode: 'seed' | 'leech'
-  /** 0 (default) picks a free port. */
-  listenPort?: number
-  /** bytes/s; 0 or absent = unlimited. */
-  uploadLimit?: number
-  downloadLimit?: number
-  peers?: string[]
   /** Use the torrent's web seeds (url-list). Default off. */
   webSeeds?: boolean
   /** webtorrent's piece strategy; its default is 'sequential'. */
   strategy?: 'sequential' | 'rarest'
-  intervalSec?: number
   /** Exit once the download is complete (the bench uses this). */
   exitOnFinish?: boolean
-  echo?: boolean
-  name?: string
   /** Node binary; default the current one. */
   nodePath?: string
 }
