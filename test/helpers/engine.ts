@@ -1,10 +1,10 @@
 /** An in-process engine on 127.0.0.1 with discovery that leaves the machine off, stopped on teardown. */
-import { createEngine, type Engine, type EngineInit } from '../../src/engine/index.js'
+import { createEngine, type Engine, type EngineInit, type SeedingControls } from '../../src/engine/index.js'
 import { silentLogger } from '../../src/log.js'
 import { tempDir } from './fixtures.js'
 import type { Teardown } from './scope.js'
 
-export async function startTestEngine (scope: Teardown, overrides: Partial<EngineInit> = {}): Promise<Engine & { dataDir: string }> {
+export async function startTestEngine (scope: Teardown, overrides: Partial<EngineInit> = {}): Promise<Engine & SeedingControls & { dataDir: string }> {
   const dataDir = overrides.dataDir ?? await tempDir(scope, 'reel-engine-')
   const engine = createEngine({
     dataDir,
