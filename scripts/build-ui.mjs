@@ -44,9 +44,9 @@ async function main () {
     tsconfig: 'player-ui/tsconfig.json',
     legalComments: 'none',
     logLevel: 'warning',
-    // The CSS is imported by nobody: bundle it as its own entry.
     define: { 'process.env.NODE_ENV': '"production"' }
   })
+  // The CSS is imported by nobody: bundle it as its own entry.
   await build({
     absWorkingDir: root,
     entryPoints: { app: 'player-ui/src/app.css' },
