@@ -34,6 +34,8 @@ export interface PeerHost {
   pickContext (): PickContext
   /** A stream is playing: keep pipelines short so urgent requests are not queued behind others. */
   readonly streaming: boolean
+  /** Completed pieces wait for the disk: ask for nothing more until the host fills again. */
+  readonly storageBacklogged: boolean
   readonly downloadBucket: TokenBucket
   readonly uploadBucket: TokenBucket
   onBlock (peer: PeerSession, piece: number, block: number, data: Uint8Array): void
@@ -143,6 +145,7 @@ export class PeerSession {
   fill (): void {
     const picker = this.host.picker()
     if (picker === undefined || this.conn.closed || this.wire.peerChoking || !this.wire.amInterested) return
+    if (this.host.storageBacklogged) return
     const wait = this.host.downloadBucket.debtMs()
     if (wait > 0) {
       if (this.refillTimer === undefined) {

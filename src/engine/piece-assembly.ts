@@ -3,6 +3,9 @@
  * verified as a whole. Remembers which peers contributed, so a piece that fails its hash
  * can be blamed on them. Piece buffers are recycled once stored: at 100 MiB/s, allocating a
  * fresh one per piece leaves tens of MiB of garbage waiting for the collector.
+ *
+ * A completed piece stays counted in `storingBytes` until it is released: when the disk falls
+ * behind the network, that count is what tells peers to stop asking for more.
  */
 import { BLOCK_LENGTH } from '../wire/index.js'
 
@@ -19,6 +22,8 @@ const SPARE_BUFFERS = 8
 export class PieceAssembly {
   private readonly pieces = new Map<number, PartialPiece>()
   private readonly spare: Buffer[] = []
+  /** Bytes of completed pieces handed out by addBlock and not released yet (being verified and written). */
+  storingBytes = 0
 
   constructor (private readonly pieceSize: (piece: number) => number) {}
 
@@ -42,17 +47,23 @@ export class PieceAssembly {
     partial.contributors.add(contributor)
     if (partial.receivedCount < partial.received.length) return undefined
     this.pieces.delete(piece)
+    this.storingBytes += partial.data.length
     return { data: partial.data, contributors: partial.contributors }
   }
 
   drop (piece: number): void {
     const partial = this.pieces.get(piece)
     this.pieces.delete(piece)
-    if (partial !== undefined) this.release(partial.data)
+    if (partial !== undefined) this.recycle(partial.data)
   }
 
   /** Hands back a piece buffer returned by addBlock once nothing reads it any more. */
   release (data: Buffer): void {
+    this.storingBytes -= data.length
+    this.recycle(data)
+  }
+
+  private recycle (data: Buffer): void {
     if (this.spare.length < SPARE_BUFFERS && data.length === this.pieceSize(0)) this.spare.push(data)
   }
 

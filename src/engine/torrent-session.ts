@@ -23,7 +23,12 @@ import { torrentStats } from './torrent-stats.js'
 
 /** Urgent blocks due this soon and not yet requested make peers give up background requests. */
 const PREEMPT_WITHIN_MS = 3000
-
+/**
+ * Completed pieces allowed to wait for verification and the disk before peers stop asking for
+ * more. Writes to the page cache usually keep up, but when the kernel throttles a writer the
+ * network would otherwise pile tens of MiB of pieces into memory.
+ */
+const STORAGE_BACKLOG_BYTES = 6 * 1024 * 1024
 
 export interface TorrentSessionInit {
   infoHash: string
@@ -231,6 +236,12 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     }
   }
 
+  get storageBacklogged (): boolean {
+    const assembly = this.assembly
+    if (assembly === undefined || this.metainfo === undefined) return false
+    return assembly.storingBytes >= Math.max(STORAGE_BACKLOG_BYTES, 2 * this.metainfo.pieceLength)
+  }
+
   pieceSize (piece: number): number {
     const metainfo = this.metainfo
     if (metainfo === undefined) return 0
@@ -283,7 +294,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     try {
       await store.putPiece(piece, data)
     } catch (err) {
-      this.assembly?.release(data)
+      this.releaseStored(data)
       picker.onPieceFailed(piece)
       if (err instanceof PieceHashMismatchError) {
         this.hashFailures++
@@ -295,10 +306,19 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
       for (const peer of this.peers.values()) peer.fill()
       return
     }
-    this.assembly?.release(data)
+    this.releaseStored(data)
     if (this.error !== undefined) this.error = undefined
     this.onPieceAvailable(piece)
     this.checkCompletion()
+  }
+
+  /** A completed piece's buffer is free again; peers held back by the storage backlog may ask again. */
+  private releaseStored (data: Buffer): void {
+    const wasBacklogged = this.storageBacklogged
+    this.assembly?.release(data)
+    if (wasBacklogged && !this.storageBacklogged) {
+      for (const peer of this.peers.values()) peer.fill()
+    }
   }
 
   /** A piece became verified (downloaded or adopted from disk): tell the picker, peers and readers. */

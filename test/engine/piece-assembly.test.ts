@@ -1,0 +1,46 @@
+import t from 'tap'
+import { PieceAssembly } from '../../src/engine/piece-assembly.js'
+import { BLOCK_LENGTH } from '../../src/wire/index.js'
+
+const PIECE = 2 * BLOCK_LENGTH
+const block = (fill: number): Uint8Array => new Uint8Array(BLOCK_LENGTH).fill(fill)
+
+t.test('a piece is handed out once its last block arrives, with everyone who sent a part', async t => {
+  const assembly = new PieceAssembly(() => PIECE)
+  t.equal(assembly.addBlock(0, 1, block(2), 'b'), undefined)
+  t.equal(assembly.addBlock(0, 1, block(9), 'c'), undefined, 'a duplicate block changes nothing')
+  const done = assembly.addBlock(0, 0, block(1), 'a')
+  t.ok(done)
+  t.same([...done?.contributors ?? []].sort(), ['a', 'b'])
+  t.equal(done?.data[0], 1)
+  t.equal(done?.data[PIECE - 1], 2)
+  t.equal(assembly.size, 0)
+})
+
+t.test('completed pieces count as storing until released; dropped partial pieces never do', async t => {
+  const assembly = new PieceAssembly(() => PIECE)
+  assembly.addBlock(0, 0, block(0), 'a')
+  const first = assembly.addBlock(0, 1, block(0), 'a')
+  assembly.addBlock(1, 0, block(0), 'a')
+  const second = assembly.addBlock(1, 1, block(0), 'a')
+  t.equal(assembly.storingBytes, 2 * PIECE, 'two pieces wait for the disk')
+  assembly.addBlock(2, 0, block(0), 'a')
+  assembly.drop(2)
+  t.equal(assembly.storingBytes, 2 * PIECE, 'an abandoned partial piece was never storing')
+  if (first === undefined || second === undefined) throw new Error('pieces did not complete')
+  assembly.release(first.data)
+  t.equal(assembly.storingBytes, PIECE)
+  assembly.release(second.data)
+  t.equal(assembly.storingBytes, 0)
+})
+
+t.test('released buffers are reused for the next piece', async t => {
+  const assembly = new PieceAssembly(() => PIECE)
+  assembly.addBlock(0, 0, block(0), 'a')
+  const done = assembly.addBlock(0, 1, block(0), 'a')
+  if (done === undefined) throw new Error('piece did not complete')
+  assembly.release(done.data)
+  assembly.addBlock(5, 0, block(7), 'a')
+  const next = assembly.addBlock(5, 1, block(7), 'a')
+  t.equal(next?.data.buffer, done.data.buffer, 'same memory, no new allocation')
+})
