@@ -9,7 +9,7 @@ import { buildHttpApp, localUrlOf } from './api/index.js'
 import { createEngine, type Engine, type EngineInit } from './engine/index.js'
 import { createHlsPackager, type HlsPackager } from './hls/index.js'
 import type { Logger } from './log.js'
-import { createCatalog, createWatchHistory, PlayerPresence, TitlePrefetch } from './rental/index.js'
+import { createCatalog, createWatchHistory, openingBytes, OPENING_GUESS_BYTES, PlayerPresence, TitlePrefetch } from './rental/index.js'
 import { createSeedingPolicy, type SeedingPolicy } from './seeding/index.js'
 import type { WebRtcOptions } from './wire/webrtc-peer.js'
 
@@ -92,14 +92,18 @@ export function buildDaemon (init: DaemonInit): Daemon {
     streamUrl: (infoHash, fileIndex) => `${localUrlOf(app)}/stream/${infoHash}/${fileIndex}`,
     log
   })
-  // Each new film's index is read and probed ahead, so Play does not wait for it. It reads
-  // through /stream, so it starts once the app listens.
+  // Each new film's index is read and probed ahead and its opening fetched first, so Play
+  // waits for neither. It reads through /stream, so it starts once the app listens.
   const prefetch = new TitlePrefetch({
     catalog,
     log,
     prepare: async title => {
-      const file = engine.get(title.infoHash)?.files()[title.fileIndex]
-      if (file !== undefined) await hls.info({ infoHash: title.infoHash, fileIndex: file.index, path: file.path, length: file.length })
+      const torrent = engine.get(title.infoHash)
+      const file = torrent?.files()[title.fileIndex]
+      if (torrent === undefined || file === undefined) return
+      torrent.fetchFirst(file.index, OPENING_GUESS_BYTES)
+      const info = await hls.info({ infoHash: title.infoHash, fileIndex: file.index, path: file.path, length: file.length })
+      torrent.fetchFirst(file.index, openingBytes(file.length, info.durationSeconds))
     }
   })
   const app = buildHttpApp({

@@ -2,8 +2,9 @@
  * Stream readers turned into piece deadlines. A reader says where it reads (its window);
  * from how fast its position advances we estimate the stream's byte rate and give every piece
  * from the read position to a readahead horizon (in seconds of playback) the time it is
- * needed by (src/engine/readahead.ts sizes that horizon). Files whose index sits at the end (MP4, MKV…) also get their tail at once when
- * opened from the start. The picker does the rest (earliest deadline first).
+ * needed by (src/engine/readahead.ts sizes that horizon). Files whose index may sit at the end
+ * (MP4, MKV…) get their tail when opened at the start, and their head when read at the tail.
+ * The picker does the rest (earliest deadline first).
  */
 import { AbortedError } from '../errors.js'
 import { readaheadBytes, readaheadSeconds, type ReadaheadPressure } from './readahead.js'
@@ -15,6 +16,12 @@ const MIN_BYTES_PER_SECOND = 128 * 1024
 /** Bytes at a file's end that hold a container index (moov, cues) worth fetching at open. */
 const INDEX_TAIL_BYTES = 2 * 1024 * 1024
 const INDEXED_AT_END = /\.(mp4|m4v|mov|mkv|webm|3gp)$/i
+/**
+ * Opening such a file at its start: its first piece is due now, its last piece (where a short
+ * index lies whole) just after, the rest of the startup bytes after that.
+ */
+const INDEX_AFTER_FIRST_PIECE_MS = 200
+const HEAD_AFTER_INDEX_MS = 500
 /**
  * Time the piece at the read position is needed by. Readers (a player's buffer, ffmpeg) read
  * ahead of what is on screen, so "now" would be too strict: it would declare every first
@@ -137,19 +144,39 @@ class StreamReader implements ByteRangeReader {
       const due = start < startupEnd ? now : now + POSITION_SLACK_MS + Math.max(0, start - from) / rate * 1000
       deadlines.set(piece, Math.round(due))
     }
-    this.addIndexTail(from, now, deadlines)
+    this.addIndexRegions(from, now, deadlines)
     return deadlines
   }
 
-  /** Opening an MP4/MKV at its first byte: its index at the end is needed before playback. */
-  private addIndexTail (from: number, now: number, deadlines: Map<number, number>): void {
+  /**
+   * Files whose index may sit at the end (MP4 moov, MKV cues) are read head, tail, head: a
+   * player opening at the first byte reads a few KiB, jumps to the index at the end, and comes
+   * back to the start once it has parsed it. Opening at the start therefore claims the tail
+   * too, from its end backwards; opening inside the tail claims the head's startup bytes.
+   */
+  private addIndexRegions (from: number, now: number, deadlines: Map<number, number>): void {
     const file = this.fileIndex === undefined ? undefined : this.host.file(this.fileIndex)
-    if (file === undefined || !INDEXED_AT_END.test(file.path) || from !== file.offset || file.length <= INDEX_TAIL_BYTES) return
+    if (file === undefined || !INDEXED_AT_END.test(file.path) || file.length <= 2 * INDEX_TAIL_BYTES) return
     const pieceLength = this.host.pieceLength()
-    const first = Math.floor((file.offset + file.length - INDEX_TAIL_BYTES) / pieceLength)
-    const last = Math.floor((file.offset + file.length - 1) / pieceLength)
-    for (let piece = first; piece <= last; piece++) {
-      if (!deadlines.has(piece)) deadlines.set(piece, now + POSITION_SLACK_MS + 500)
+    const fileEnd = file.offset + file.length
+    const tailStart = fileEnd - INDEX_TAIL_BYTES
+    const firstOf = (offset: number): number => Math.floor(offset / pieceLength)
+    const claim = (piece: number, due: number): void => {
+      const current = deadlines.get(piece)
+      if (current === undefined || due < current) deadlines.set(piece, Math.round(due))
+    }
+    if (from === file.offset) {
+      for (let piece = firstOf(fileEnd - 1); piece >= firstOf(tailStart); piece--) {
+        const bytesFromEnd = Math.max(0, fileEnd - (piece + 1) * pieceLength)
+        claim(piece, now + INDEX_AFTER_FIRST_PIECE_MS + bytesFromEnd / DEFAULT_BYTES_PER_SECOND * 1000)
+      }
+      for (let piece = firstOf(from) + 1; piece <= firstOf(from + STARTUP_BYTES - 1); piece++) {
+        if (deadlines.get(piece) === now) deadlines.set(piece, now + HEAD_AFTER_INDEX_MS)
+      }
+    } else if (from >= tailStart) {
+      for (let piece = firstOf(file.offset); piece <= firstOf(file.offset + STARTUP_BYTES - 1); piece++) {
+        claim(piece, now + HEAD_AFTER_INDEX_MS)
+      }
     }
   }
 

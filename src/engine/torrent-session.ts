@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { AbortedError, DiskFullError, PieceHashMismatchError } from '../errors.js'
 import type { Logger } from '../log.js'
-import { PiecePicker, type BlockRequest, type PeerSnapshot, type PickContext } from '../picker/index.js'
+import { DEFAULT_PRIORITY, PiecePicker, type BlockRequest, type PeerSnapshot, type PickContext } from '../picker/index.js'
 import { createPieceStore, type PieceStore } from '../store/index.js'
 import { BLOCK_LENGTH, RateMeter } from '../wire/index.js'
 import { wantedPieces, type Metainfo } from './metainfo.js'
@@ -29,6 +29,8 @@ const PREEMPT_WITHIN_MS = 3000
  * network would otherwise pile tens of MiB of pieces into memory.
  */
 const STORAGE_BACKLOG_BYTES = 6 * 1024 * 1024
+/** Priority of the pieces of a title's opening (see fetchFirst): above every other wanted piece. */
+const OPENING_PRIORITY = DEFAULT_PRIORITY + 1
 
 export interface TorrentSessionInit {
   infoHash: string
@@ -79,6 +81,8 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   private readonly readers: StreamReaders
   private readonly strikes = new HashStrikes()
   private wantedFiles: Set<number> | undefined
+  /** A title's opening fetched ahead of everything else wanted (see fetchFirst). */
+  private opening: { fileIndex: number, bytes: number } | undefined
   private priorities: Uint8Array | Int32Array = new Int32Array(0)
   private readonly reads = new VerifiedReads()
   private readonly metadataWaiters = new Set<() => void>()
@@ -201,6 +205,11 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
 
   setWantedFiles (indexes: readonly number[]): void {
     this.wantedFiles = new Set(indexes)
+    this.recomputePriorities()
+  }
+
+  fetchFirst (fileIndex: number, bytes: number): void {
+    this.opening = { fileIndex, bytes }
     this.recomputePriorities()
   }
 
@@ -373,6 +382,14 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   private recomputePriorities (): void {
     if (this.metainfo === undefined) return
     this.priorities.set(wantedPieces(this.metainfo, this.wantedFiles))
+    const file = this.opening === undefined ? undefined : this.metainfo.files[this.opening.fileIndex]
+    if (file !== undefined && this.opening !== undefined && file.length > 0) {
+      const pieceLength = this.metainfo.pieceLength
+      const last = Math.floor((file.offset + Math.min(file.length, Math.max(1, this.opening.bytes)) - 1) / pieceLength)
+      for (let piece = Math.floor(file.offset / pieceLength); piece <= last; piece++) {
+        if ((this.priorities[piece] ?? 0) > 0) this.priorities[piece] = OPENING_PRIORITY
+      }
+    }
     this.pickerInstance?.onPriorityChanged()
     if (this.store !== undefined) {
       const complete = this.isComplete()

@@ -86,6 +86,12 @@ export interface Torrent {
   files (): TorrentFileInfo[]
   /** Files the picker downloads; all by default. */
   setWantedFiles (indexes: readonly number[]): void
+  /**
+   * The first `bytes` of a wanted file are fetched before the rest of what is wanted, and
+   * requests for them are never withdrawn when a reader closes: a title's opening, so that
+   * Play starts from the box's own disk. One opening per torrent; a new call replaces it.
+   */
+  fetchFirst (fileIndex: number, bytes: number): void
   stats (): TorrentStats
   /**
    * A reader for stream playback. Given the file it reads, the engine also fetches that

@@ -32,6 +32,8 @@ export const ANONYMOUS_VIEWER = 'anonymous'
 
 /** Longest a poster waits for playback to end before it is made anyway. */
 const POSTER_DEFER_MS = 30_000
+/** A playlist or segment asked for this recently means a film is starting: posters wait. */
+const PLAY_STARTING_MS = 10_000
 
 export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
   const log = init.log.child({ component: 'hls' })
@@ -48,13 +50,16 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
   })
   const sessions = new Map<string, RemuxSession>()
   const posters = new Map<string, Promise<MediaFile>>()
-  // Posters are made one at a time, and not while a film plays or a probe runs (up to
-  // POSTER_DEFER_MS): a home screen asks for all at once, and each ffmpeg decoding a frame
-  // costs as much memory as the player's own remux, which needs the box's memory and cores more.
+  // Posters are made one at a time, probe included, and not while a film plays, is about to
+  // (its playlist was asked for moments ago) or a probe runs (up to POSTER_DEFER_MS): a home
+  // screen asks for all at once, and each ffmpeg decoding a frame costs as much memory as the
+  // player's own remux, which needs the box's memory, cores and bandwidth more.
   let posterQueue: Promise<unknown> = Promise.resolve()
+  let lastPlayRequestAt = -Infinity
   const untilNothingPlays = async (): Promise<void> => {
     const giveUpAt = clock.now() + POSTER_DEFER_MS
-    while ((sessions.size > 0 || tools.pids().length > 0) && clock.now() < giveUpAt && !shutdown.signal.aborted) {
+    const busy = (): boolean => sessions.size > 0 || tools.pids().length > 0 || clock.now() - lastPlayRequestAt < PLAY_STARTING_MS
+    while (busy() && clock.now() < giveUpAt && !shutdown.signal.aborted) {
       await new Promise(resolve => setTimeout(resolve, 250).unref())
     }
   }
@@ -69,6 +74,7 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
 
   const playable = async (file: TitleFile, options: HlsRequestOptions): Promise<TitleMedia> => {
     checkRunning()
+    lastPlayRequestAt = clock.now()
     assertPlayable(await media.probe(file), options)
     return await media.media(file)
   }
@@ -197,12 +203,11 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
 
     async poster (file) {
       checkRunning()
-      const probe = await media.probe(file)
       const key = titleKey(file)
       let pending = posters.get(key)
       if (pending === undefined) {
         pending = posterQueue.then(untilNothingPlays).then(async () => await makePoster({
-          file, probe, dir: join(init.cacheDir, 'posters'), tools, ffmpeg, streamUrl: init.streamUrl, signal: shutdown.signal, log
+          file, probe: await media.probe(file), dir: join(init.cacheDir, 'posters'), tools, ffmpeg, streamUrl: init.streamUrl, signal: shutdown.signal, log
         }))
         posterQueue = pending.catch(() => {})
         posters.set(key, pending)

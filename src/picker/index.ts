@@ -6,5 +6,5 @@
 export { PiecePicker } from './picker.js'
 export { NEARLY_DONE } from './piece-deadlines.js'
 export { CLEARLY_SOONER } from './deadline-race.js'
-export { BLOCK_BYTES } from './types.js'
+export { BLOCK_BYTES, DEFAULT_PRIORITY } from './types.js'
 export type { BlockRequest, PeerSnapshot, PickContext, PickerInit, PickerMediator, StaleRequest } from './types.js'

@@ -14,7 +14,7 @@ import { RankedOrder } from './ranked-order.js'
 import { RequestLedger } from './request-ledger.js'
 import { backgroundToYield } from './preemption.js'
 import { webSeedWork } from './swarm-backlog.js'
-import type { BlockRequest, PickContext, PickerInit, PickerMediator, StaleRequest } from './types.js'
+import { DEFAULT_PRIORITY, type BlockRequest, type PickContext, type PickerInit, type PickerMediator, type StaleRequest } from './types.js'
 
 interface RankedProgress { progress: PieceProgress, key: PieceRank }
 
@@ -176,7 +176,9 @@ export class PiecePicker {
   onDeadlinesChanged (now: number): StaleRequest[] {
     void now
     this.#deadlines.refresh(piece => this.#fresh.touch(piece))
-    const stale = this.#deadlines.staleRequests(this.#ledger)
+    // Pieces raised above the default priority (a title's opening fetched ahead) are wanted
+    // soon whoever reads them: their requests stay.
+    const stale = this.#deadlines.staleRequests(this.#ledger, piece => this.#mediator.piecePriority(piece) > DEFAULT_PRIORITY)
     for (const { peer, req } of stale) {
       if (this.#ledger.release(peer, req.piece, req.block)) this.#fresh.touch(req.piece)
     }

@@ -48,13 +48,14 @@ export class PieceDeadlines {
 
   /**
    * Requests in flight that were made while their piece had a deadline it no longer has, in
-   * piece and block order, leaving out pieces with {@link NEARLY_DONE} of their blocks received.
+   * piece and block order, leaving out pieces with {@link NEARLY_DONE} of their blocks received
+   * and pieces `stillWanted` says are worth finishing anyway.
    */
-  staleRequests (ledger: RequestLedger): StaleRequest[] {
+  staleRequests (ledger: RequestLedger, stillWanted: (piece: number) => boolean = () => false): StaleRequest[] {
     const stale: StaleRequest[] = []
     for (const progress of ledger.pieces()) {
       const { piece, blockCount } = progress
-      if (this.of(piece) !== Infinity || progress.received >= NEARLY_DONE * blockCount) continue
+      if (this.of(piece) !== Infinity || progress.received >= NEARLY_DONE * blockCount || stillWanted(piece)) continue
       for (let block = 0; block < blockCount; block++) {
         for (const peer of progress.requesters(block)) {
           if (ledger.stampOf(peer, piece, block)?.urgent === true) stale.push({ peer, req: { piece, block } })

@@ -6,6 +6,8 @@
 
 /** Bytes in a block; only the torrent's very last block may be shorter, which ETAs ignore. */
 export const BLOCK_BYTES = 16_384
+/** Priority of a wanted piece nobody asked to hurry; 0 is not wanted. */
+export const DEFAULT_PRIORITY = 1
 
 /**
  * Read-only queries the engine answers about the torrent and the client's own progress.

@@ -7,4 +7,4 @@ export {
   createWatchHistory, PlayerPresence, WATCH_HISTORY_FILE,
   type PlayerState, type WatchHistory, type WatchHistoryInit, type WatchRecord
 } from './watch-history.js'
-export { TitlePrefetch, type TitlePrefetchComponents } from './title-prefetch.js'
+export { openingBytes, OPENING_GUESS_BYTES, TitlePrefetch, type TitlePrefetchComponents } from './title-prefetch.js'

@@ -1,13 +1,28 @@
 /**
  * Gets each new title ready to play before anyone asks: as soon as a film is on the box, its
  * container index is read and probed (through /stream, so as piece deadlines like any reader),
- * one title at a time, so Enter on Play does not wait for it. A title that turns out not to
+ * one title at a time, and its opening is fetched ahead of the rest ({@link openingBytes}),
+ * so Enter on Play waits for neither. A title that turns out not to
  * play (not a video, damaged) is left for the title screen to explain; it is tried once.
  */
 import type { Logger } from '../log.js'
 import type { Catalog, Title } from './catalog.js'
 
 const DEFAULT_INTERVAL_MS = 1000
+/** Playback a title's opening covers, fetched ahead so that Play starts from the box's disk. */
+const OPENING_SECONDS = 30
+const MiB = 1024 * 1024
+/** The opening before a probe tells the bitrate: 8 MiB is about 8 s of a 8 Mbit/s film. */
+export const OPENING_GUESS_BYTES = 8 * MiB
+const OPENING_MIN_BYTES = 2 * MiB
+const OPENING_MAX_BYTES = 32 * MiB
+
+/** Bytes holding the first {@link OPENING_SECONDS} of a film of `length` bytes playing `durationSeconds`. */
+export function openingBytes (length: number, durationSeconds: number): number {
+  if (!(durationSeconds > 0)) return OPENING_GUESS_BYTES
+  const bytes = Math.ceil(length * Math.min(1, OPENING_SECONDS / durationSeconds))
+  return Math.min(OPENING_MAX_BYTES, Math.max(OPENING_MIN_BYTES, bytes))
+}
 
 export interface TitlePrefetchComponents {
   catalog: Pick<Catalog, 'list'>

@@ -63,11 +63,32 @@ t.test('the window shrinks under memory pressure and a filling disk', async t =>
   t.equal(claimedPieces(full).length, 6, 'disk: what fits above the reserve')
 })
 
-t.test('opening an MKV at its start also claims its tail, where the cues are', async t => {
-  const readers = new StreamReaders(fakeHost({ path: 'film.mkv' }))
+t.test('opening an MKV at its start also claims its tail, where the cues are, from the end backwards', async t => {
+  const host = fakeHost({ path: 'film.mkv' })
+  const readers = new StreamReaders(host)
   readers.create(0).setWindow(0, 256 * MiB)
   const pieces = claimedPieces(readers)
   t.same(pieces.slice(-2), [254, 255])
+  t.equal(readers.deadlineOf(0), host.clock.now, 'the first piece is due now')
+  t.equal(readers.deadlineOf(255), host.clock.now + 200, 'the last piece right after it')
+  t.equal(readers.deadlineOf(254), host.clock.now + 200 + 1000, 'the tail from its end backwards')
+  t.equal(readers.deadlineOf(1), host.clock.now + 500, 'the rest of the startup bytes yield to the index for half a second')
+})
+
+t.test('reading the tail of an MP4 (its moov) claims the head the player comes back to', async t => {
+  const host = fakeHost({ path: 'film.mp4' })
+  const readers = new StreamReaders(host)
+  readers.create(0).setWindow(255 * MiB + 1000, 256 * MiB)
+  t.equal(readers.deadlineOf(255), host.clock.now)
+  t.equal(readers.deadlineOf(0), host.clock.now + 500)
+  t.equal(readers.deadlineOf(1), host.clock.now + 500)
+  t.equal(readers.deadlineOf(2), undefined, 'only the startup bytes')
+})
+
+t.test('a file without such an index claims neither end', async t => {
+  const readers = new StreamReaders(fakeHost({ path: 'film.ts' }))
+  readers.create(0).setWindow(255 * MiB, 256 * MiB)
+  t.same(claimedPieces(readers), [255])
 })
 
 t.test('closing a reader drops its claims; several readers merge to the earliest deadline', async t => {

@@ -90,13 +90,13 @@ class Model {
     return picks
   }
 
-  /** Requests made for a deadline that is gone, in pieces with under 3/4 of their blocks received. */
+  /** Requests made for a deadline that is gone, in pieces with under 3/4 of their blocks received and no raised priority. */
   seek (): string[] {
     const stale: Array<{ peer: string, block: string }> = []
     for (const [block, peers] of this.inFlight) {
       const piece = Number(block.split('.')[0])
       const received = this.blocks(piece).filter(b => this.received.has(b)).length
-      if (this.deadline(piece) !== Infinity || received >= 0.75 * this.blocks(piece).length) continue
+      if (this.deadline(piece) !== Infinity || received >= 0.75 * this.blocks(piece).length || (this.h.mediator.priorities[piece] ?? 0) > 1) continue
       for (const peer of peers) if (this.urgent.has(`${peer} ${block}`)) stale.push({ peer, block })
     }
     for (const { peer, block } of stale) this.release(peer, block)

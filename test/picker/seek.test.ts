@@ -56,3 +56,10 @@ t.test('a seek also reorders what is requested without a context', async t => {
   t.same(h.setDeadlines('..1'), [])
   t.same(h.next('a', 3), ['2.0', '0.0', '1.0'])
 })
+
+t.test('keeps requests for pieces raised above the default priority: they are wanted soon anyway', async t => {
+  const h = setup({ have: '00', blocks: '22', peers: { a: '11' }, priority: '21', deadline: '12', rates: { a: 10 } })
+  t.same(h.pick('a', 4, 0), ['0.0', '0.1', '1.0', '1.1'])
+  t.same(h.setDeadlines('..'), ['a 1.0', 'a 1.1'], 'piece 1 is ordinary background work now; piece 0 is a title opening fetched ahead')
+  t.same(h.inFlight('a'), ['0.0', '0.1'])
+})

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { Title } from '../../src/rental/catalog.js'
-import { TitlePrefetch } from '../../src/rental/title-prefetch.js'
+import { openingBytes, OPENING_GUESS_BYTES, TitlePrefetch } from '../../src/rental/title-prefetch.js'
 import { silentLogger } from '../../src/log.js'
 
 function title (id: string, playable = true): Title {
@@ -58,4 +58,13 @@ t.test('stop waits for the title being prepared', async t => {
   prefetch.start()
   await prefetch.stop()
   t.ok(done)
+})
+
+t.test('a title\'s opening is its first 30 s by average bitrate, between 2 and 32 MiB', async t => {
+  const MiB = 1024 * 1024
+  t.equal(openingBytes(120 * MiB, 120), 30 * MiB, 'a 1 MiB/s film: 30 MiB')
+  t.equal(openingBytes(20 * 1024 * MiB, 7200), 32 * MiB, 'a 20 GiB two-hour film (23 Mbit/s) is capped')
+  t.equal(openingBytes(1 * MiB, 600), 2 * MiB, 'never under 2 MiB (the file itself is shorter; the engine clamps)')
+  t.equal(openingBytes(10 * MiB, 20), 10 * MiB, 'a clip shorter than 30 s: all of it')
+  t.equal(openingBytes(10 * MiB, 0), OPENING_GUESS_BYTES, 'no duration known: the guess')
 })
