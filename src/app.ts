@@ -104,7 +104,8 @@ export function buildDaemon (init: DaemonInit): Daemon {
       torrent.fetchFirst(file.index, OPENING_GUESS_BYTES)
       const info = await hls.info({ infoHash: title.infoHash, fileIndex: file.index, path: file.path, length: file.length })
       torrent.fetchFirst(file.index, openingBytes(file.length, info.durationSeconds))
-    }
+    },
+    paused: () => hls.playing()
   })
   const app = buildHttpApp({
     engine,

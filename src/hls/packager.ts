@@ -56,9 +56,10 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
   // player's own remux, which needs the box's memory, cores and bandwidth more.
   let posterQueue: Promise<unknown> = Promise.resolve()
   let lastPlayRequestAt = -Infinity
+  const playing = (): boolean => sessions.size > 0 || clock.now() - lastPlayRequestAt < PLAY_STARTING_MS
   const untilNothingPlays = async (): Promise<void> => {
     const giveUpAt = clock.now() + POSTER_DEFER_MS
-    const busy = (): boolean => sessions.size > 0 || tools.pids().length > 0 || clock.now() - lastPlayRequestAt < PLAY_STARTING_MS
+    const busy = (): boolean => playing() || tools.pids().length > 0
     while (busy() && clock.now() < giveUpAt && !shutdown.signal.aborted) {
       await new Promise(resolve => setTimeout(resolve, 250).unref())
     }
@@ -215,6 +216,8 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
       }
       return await pending
     },
+
+    playing,
 
     stats () {
       return {

@@ -126,5 +126,7 @@ export interface HlsPackager {
   segment: (file: TitleFile, index: number, options?: HlsRequestOptions) => Promise<MediaFile>
   /** A JPEG poster frame from about 10 % into the film. NotVideoError, MediaUnreadableError; not gated on the codec. */
   poster: (file: TitleFile, options?: HlsRequestOptions) => Promise<MediaFile>
+  /** A film plays or is starting (its playlist or a segment was asked for moments ago): background media work should wait. */
+  playing: () => boolean
   stats: () => HlsStats
 }

@@ -2,7 +2,7 @@
  * Gets each new title ready to play before anyone asks: as soon as a film is on the box, its
  * container index is read and probed (through /stream, so as piece deadlines like any reader),
  * one title at a time, and its opening is fetched ahead of the rest ({@link openingBytes}),
- * so Enter on Play waits for neither. A title that turns out not to
+ * so Enter on Play waits for neither. It waits while a film plays. A title that turns out not to
  * play (not a video, damaged) is left for the title screen to explain; it is tried once.
  */
 import type { Logger } from '../log.js'
@@ -28,6 +28,8 @@ export interface TitlePrefetchComponents {
   catalog: Pick<Catalog, 'list'>
   /** Reads what playing the title needs first (the HLS packager's probe); resolves when done. */
   prepare: (title: Title) => Promise<unknown>
+  /** While true (a film plays or is starting), nothing is prepared: the player needs the box's memory and bandwidth. */
+  paused?: () => boolean
   log: Logger
 }
 
@@ -62,6 +64,7 @@ export class TitlePrefetch {
     for (const title of this.components.catalog.list()) {
       if (this.timer === undefined) return
       if (!title.playable || this.tried.has(title.id)) continue
+      if (this.components.paused?.() === true) return
       this.tried.add(title.id)
       try {
         await this.components.prepare(title)

@@ -61,7 +61,10 @@ if (!hasFfmpeg) {
     const shape = { seconds: 3, width: 160, height: 90 }
     const first = await ensureMediaFixture({ dir: a, kind: 'mkv-ac3', log: silentLogger(), ...shape })
     const second = await ensureMediaFixture({ dir: b, kind: 'mkv-ac3', log: silentLogger(), ...shape })
-    t.ok((await readFile(first.path)).equals(await readFile(second.path)), 'bit-exact')
+    const [bytesA, bytesB] = [await readFile(first.path), await readFile(second.path)]
+    let differAt = 0
+    while (differAt < Math.min(bytesA.length, bytesB.length) && bytesA[differAt] === bytesB[differAt]) differAt++
+    t.ok(bytesA.equals(bytesB), `bit-exact (lengths ${bytesA.length} and ${bytesB.length}, first difference at byte ${differAt})`)
     const again = await ensureMediaFixture({ dir: a, kind: 'mkv-ac3', log: silentLogger(), ...shape, ffmpeg: '/nonexistent/ffmpeg' })
     t.same(again, { ...first, created: false })
     t.equal(first.path, join(a, mediaFixtureName('mkv-ac3', shape)))

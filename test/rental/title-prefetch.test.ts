@@ -48,6 +48,25 @@ t.test('a title that fails is left for its screen to explain, not retried', asyn
   t.equal(calls, 1)
 })
 
+t.test('nothing is prepared while a film plays; the titles wait for the next look', async t => {
+  let playing = true
+  const prepared: string[] = []
+  const prefetch = new TitlePrefetch({
+    catalog: { list: () => [title('a'), title('b')] },
+    log: silentLogger(),
+    paused: () => playing,
+    prepare: async each => { prepared.push(each.id) }
+  }, 60_000)
+  prefetch.start()
+  await new Promise(resolve => setTimeout(resolve, 20))
+  t.same(prepared, [], 'a film is playing')
+  playing = false
+  prefetch.check()
+  await new Promise(resolve => setTimeout(resolve, 20))
+  await prefetch.stop()
+  t.same(prepared, ['a', 'b'])
+})
+
 t.test('stop waits for the title being prepared', async t => {
   let done = false
   const prefetch = new TitlePrefetch({
