@@ -173,8 +173,16 @@ class TorrentEngine implements Engine, SeedingControls {
       uploadBucket: this.uploadBucket,
       now: this.now,
       random: this.random,
-      pressure: () => this.pressure.current()
+      pressure: () => this.pressure.current(),
+      othersStreaming: () => this.filmNeedsBandwidth(infoHash)
     })
+    // A film that stops streaming, or has every piece, hands the bandwidth back to the torrents
+    // that yielded to it.
+    const wakeOthers = (): void => {
+      for (const other of this.torrents.values()) if (other.session !== session) other.session.wakePeers()
+    }
+    session.on('deadlinesChanged', () => { if (!session.streaming) wakeOthers() })
+    session.on('complete', wakeOthers)
     await session.open()
     const swarm = new PeerSwarm({
       session,
@@ -293,6 +301,14 @@ class TorrentEngine implements Engine, SeedingControls {
     // Requests queued behind the bucket are dropped unsent when their peers are choked.
     if (mode === 'closed' && this.uploadGate.current !== 'closed') this.uploadBucket.clearDebt()
     this.uploadGate.apply(mode, [...this.torrents.values()].map(entry => entry.session))
+  }
+
+  /** Another torrent than `infoHash` is streamed and still downloading: it gets the bandwidth. */
+  private filmNeedsBandwidth (infoHash: string): boolean {
+    for (const { session } of this.torrents.values()) {
+      if (session.infoHash !== infoHash && session.streaming && session.state === 'downloading') return true
+    }
+    return false
   }
 
   streamingTorrents (): string[] {

@@ -36,6 +36,8 @@ export interface PeerHost {
   readonly streaming: boolean
   /** Completed pieces wait for the disk: ask for nothing more until the host fills again. */
   readonly storageBacklogged: boolean
+  /** Another torrent's film has the bandwidth: ask for nothing until woken (or the next tick). */
+  readonly downloadsYield: boolean
   readonly downloadBucket: TokenBucket
   readonly uploadBucket: TokenBucket
   onBlock (peer: PeerSession, piece: number, block: number, data: Uint8Array): void
@@ -145,7 +147,7 @@ export class PeerSession {
   fill (): void {
     const picker = this.host.picker()
     if (picker === undefined || this.conn.closed || this.wire.peerChoking || !this.wire.amInterested) return
-    if (this.host.storageBacklogged) return
+    if (this.host.storageBacklogged || this.host.downloadsYield) return
     const wait = this.host.downloadBucket.debtMs()
     if (wait > 0) {
       if (this.refillTimer === undefined) {

@@ -47,6 +47,8 @@ export interface TorrentSessionInit {
   random: () => number
   /** The box's memory and disk pressure, which shrinks stream readahead; none when absent. */
   pressure?: () => ReadaheadPressure
+  /** Another torrent on the box is being streamed (a film plays or starts) and still downloads. */
+  othersStreaming?: () => boolean
 }
 
 export interface TorrentSessionEvents {
@@ -243,6 +245,21 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
         return this.extraSources.get(id)?.snapshot()
       }
     }
+  }
+
+  /**
+   * While another torrent is being streamed and still downloads, and nobody reads this one, it
+   * asks for nothing: the film on screen gets the box's whole download bandwidth. Requests in
+   * flight finish; peers stay connected and interested; downloading resumes when the film stops
+   * or has all its pieces.
+   */
+  get downloadsYield (): boolean {
+    return this.readers.count === 0 && (this.init.othersStreaming?.() ?? false)
+  }
+
+  /** Lets every peer ask for blocks again (another torrent stopped streaming). */
+  wakePeers (): void {
+    for (const peer of this.peers.values()) peer.fill()
   }
 
   get storageBacklogged (): boolean {

@@ -39,7 +39,7 @@ export class WebSeedFeeder {
   pump (): void {
     const picker = this.session.picker()
     if (picker === undefined || !this.seed.isUsable() || this.session.banned.has(this.id)) return
-    if (this.session.storageBacklogged) return
+    if (this.session.storageBacklogged || this.session.downloadsYield) return
     const room = MAX_INFLIGHT - this.inflight.size
     if (room <= 0) return
     for (const req of picker.next(this.id, room, this.session.pickContext())) this.fetch(req)
