@@ -199,9 +199,13 @@ export function wantedPieces (metainfo: Metainfo, wantedFiles: ReadonlySet<numbe
   const wanted = new Uint8Array(metainfo.pieceCount)
   for (const file of metainfo.files) {
     if (file.length === 0 || (wantedFiles !== undefined && !wantedFiles.has(file.index))) continue
-    const first = Math.floor(file.offset / metainfo.pieceLength)
-    const last = Math.floor((file.offset + file.length - 1) / metainfo.pieceLength)
+    const { first, last } = pieceSpan(metainfo.pieceLength, file.offset, file.length)
     wanted.fill(1, first, last + 1)
   }
   return wanted
+}
+
+/** The first and last piece holding bytes `[offset, offset + length)` of the torrent (length > 0). */
+export function pieceSpan (pieceLength: number, offset: number, length: number): { first: number, last: number } {
+  return { first: Math.floor(offset / pieceLength), last: Math.floor((offset + length - 1) / pieceLength) }
 }

@@ -10,7 +10,7 @@ import type { Logger } from '../log.js'
 import { DEFAULT_PRIORITY, PiecePicker, type BlockRequest, type PeerSnapshot, type PickContext } from '../picker/index.js'
 import { createPieceStore, type PieceStore } from '../store/index.js'
 import { BLOCK_LENGTH, RateMeter } from '../wire/index.js'
-import { wantedPieces, type Metainfo } from './metainfo.js'
+import { pieceSpan, wantedPieces, type Metainfo } from './metainfo.js'
 import { PieceAssembly } from './piece-assembly.js'
 import type { PeerHost, PeerSession } from './peer-session.js'
 import { HashStrikes } from './hash-strikes.js'
@@ -399,11 +399,11 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   private recomputePriorities (): void {
     if (this.metainfo === undefined) return
     this.priorities.set(wantedPieces(this.metainfo, this.wantedFiles))
-    const file = this.opening === undefined ? undefined : this.metainfo.files[this.opening.fileIndex]
-    if (file !== undefined && this.opening !== undefined && file.length > 0) {
-      const pieceLength = this.metainfo.pieceLength
-      const last = Math.floor((file.offset + Math.min(file.length, Math.max(1, this.opening.bytes)) - 1) / pieceLength)
-      for (let piece = Math.floor(file.offset / pieceLength); piece <= last; piece++) {
+    const opening = this.opening
+    const file = opening === undefined ? undefined : this.metainfo.files[opening.fileIndex]
+    if (opening !== undefined && file !== undefined && file.length > 0) {
+      const { first, last } = pieceSpan(this.metainfo.pieceLength, file.offset, Math.min(file.length, Math.max(1, opening.bytes)))
+      for (let piece = first; piece <= last; piece++) {
         if ((this.priorities[piece] ?? 0) > 0) this.priorities[piece] = OPENING_PRIORITY
       }
     }

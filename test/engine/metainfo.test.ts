@@ -1,7 +1,7 @@
 import t from 'tap'
 import bencode from 'bencode'
 import { createHash } from 'node:crypto'
-import { parseMagnet, parseTorrentFile } from '../../src/engine/metainfo.js'
+import { parseMagnet, parseTorrentFile, pieceSpan } from '../../src/engine/metainfo.js'
 
 const pieceLength = 16384
 
@@ -89,4 +89,11 @@ t.test('refuses magnet links without a usable info hash', async t => {
   await t.rejects(parseMagnet('http://example.invalid/x'), { code: 'REEL_ERR_BAD_TORRENT', message: /magnet:\?/ })
   await t.rejects(parseMagnet('magnet:?dn=nothing'), { code: 'REEL_ERR_BAD_TORRENT' })
   await t.rejects(parseMagnet('magnet:?xt=urn:btih:1234'), { code: 'REEL_ERR_BAD_TORRENT' })
+})
+
+t.test('a byte range spans the pieces holding its first and last byte', async t => {
+  t.same(pieceSpan(100, 0, 100), { first: 0, last: 0 }, 'exactly one piece')
+  t.same(pieceSpan(100, 0, 101), { first: 0, last: 1 }, 'one byte into the next')
+  t.same(pieceSpan(100, 250, 1), { first: 2, last: 2 }, 'a single byte')
+  t.same(pieceSpan(100, 199, 2), { first: 1, last: 2 }, 'straddling a boundary')
 })
