@@ -18,6 +18,12 @@ interface PartialPiece {
 
 /** Spare buffers kept for reuse; more pieces than this in flight at once allocate fresh ones. */
 const SPARE_BUFFERS = 8
+/**
+ * Completed pieces allowed to wait for verification and the disk (at least two pieces) before
+ * peers stop asking for more. Writes to the page cache usually keep up, but when the kernel
+ * throttles a writer the network would otherwise pile tens of MiB of pieces into memory.
+ */
+const STORAGE_BACKLOG_BYTES = 6 * 1024 * 1024
 
 export class PieceAssembly {
   private readonly pieces = new Map<number, PartialPiece>()
@@ -57,10 +63,20 @@ export class PieceAssembly {
     if (partial !== undefined) this.recycle(partial.data)
   }
 
-  /** Hands back a piece buffer returned by addBlock once nothing reads it any more. */
-  release (data: Buffer): void {
+  /** Completed pieces waiting for the disk fill the backlog: ask peers for nothing more. */
+  get backlogged (): boolean {
+    return this.storingBytes >= Math.max(STORAGE_BACKLOG_BYTES, 2 * this.pieceSize(0))
+  }
+
+  /**
+   * Hands back a piece buffer returned by addBlock once nothing reads it any more. True when
+   * this ended a backlog, so the peers held back may ask again.
+   */
+  release (data: Buffer): boolean {
+    const wasBacklogged = this.backlogged
     this.storingBytes -= data.length
     this.recycle(data)
+    return wasBacklogged && !this.backlogged
   }
 
   private recycle (data: Buffer): void {

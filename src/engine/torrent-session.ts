@@ -23,12 +23,6 @@ import { torrentStats } from './torrent-stats.js'
 
 /** Urgent blocks due this soon and not yet requested make peers give up background requests. */
 const PREEMPT_WITHIN_MS = 3000
-/**
- * Completed pieces allowed to wait for verification and the disk before peers stop asking for
- * more. Writes to the page cache usually keep up, but when the kernel throttles a writer the
- * network would otherwise pile tens of MiB of pieces into memory.
- */
-const STORAGE_BACKLOG_BYTES = 6 * 1024 * 1024
 /** Priority of the pieces of a title's opening (see fetchFirst): above every other wanted piece. */
 const OPENING_PRIORITY = DEFAULT_PRIORITY + 1
 
@@ -262,11 +256,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     for (const peer of this.peers.values()) peer.fill()
   }
 
-  get storageBacklogged (): boolean {
-    const assembly = this.assembly
-    if (assembly === undefined || this.metainfo === undefined) return false
-    return assembly.storingBytes >= Math.max(STORAGE_BACKLOG_BYTES, 2 * this.metainfo.pieceLength)
-  }
+  get storageBacklogged (): boolean { return this.assembly?.backlogged ?? false }
 
   pieceSize (piece: number): number {
     const metainfo = this.metainfo
@@ -340,11 +330,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
 
   /** A completed piece's buffer is free again; peers held back by the storage backlog may ask again. */
   private releaseStored (data: Buffer): void {
-    const wasBacklogged = this.storageBacklogged
-    this.assembly?.release(data)
-    if (wasBacklogged && !this.storageBacklogged) {
-      for (const peer of this.peers.values()) peer.fill()
-    }
+    if (this.assembly?.release(data) === true) this.wakePeers()
   }
 
   /** A piece became verified (downloaded or adopted from disk): tell the picker, peers and readers. */

@@ -44,3 +44,19 @@ t.test('released buffers are reused for the next piece', async t => {
   const next = assembly.addBlock(5, 1, block(7), 'a')
   t.equal(next?.data.buffer, done.data.buffer, 'same memory, no new allocation')
 })
+
+t.test('6 MiB of completed pieces waiting for the disk is a backlog; the release that ends it says so', async t => {
+  const MiB = 1024 * 1024
+  const assembly = new PieceAssembly(() => MiB)
+  const stored: Buffer[] = []
+  for (let piece = 0; piece < 6; piece++) {
+    for (let block = 0; block < MiB / BLOCK_LENGTH; block++) {
+      const done = assembly.addBlock(piece, block, new Uint8Array(BLOCK_LENGTH), 'a')
+      if (done !== undefined) stored.push(done.data)
+    }
+  }
+  t.equal(assembly.backlogged, true)
+  t.equal(assembly.release(stored[0] as Buffer), true, 'back under the bound: peers may ask again')
+  t.equal(assembly.backlogged, false)
+  t.equal(assembly.release(stored[1] as Buffer), false, 'no backlog ended')
+})
