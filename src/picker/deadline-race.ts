@@ -4,7 +4,9 @@
  * measured (rate 0) is assumed to run at the mean rate of the measured peers: new peers then
  * share urgent blocks from their first request instead of filling up with background work
  * while one measured peer carries the whole stream. With nothing measured, or for a web seed,
- * an unknown rate never meets a deadline. Pure arithmetic; one race serves one `next` call.
+ * an unknown rate never meets a deadline. A late block is also taken by a source that delivers
+ * it no later than the regular peers together would reach it: its share of the backlog. Pure
+ * arithmetic; one race serves one `next` call.
  */
 import type { RequestStamp } from './request-ledger.js'
 import { BLOCK_BYTES, type PeerSnapshot, type PickContext } from './types.js'
@@ -30,6 +32,11 @@ export interface DeadlineRaceInit {
   /** Every source that may have pieces: peers heard from and web seeds seen. */
   sources: () => Iterable<string>
   has: (source: string, piece: number) => boolean
+  /**
+   * Bytes missing from the deadline pieces up to and including `piece`, earliest deadline first
+   * (swarm-backlog.ts); undefined when the piece has no deadline or nothing missing.
+   */
+  backlogDepth: (piece: number) => number | undefined
 }
 
 interface Rival {
@@ -94,6 +101,7 @@ export class DeadlineRace {
     if (this.webSeed && this.#regularMeets(piece, deadline, [])) return false
     const mine = this.#mine(picked)
     if (mine <= deadline) return true
+    if (!this.webSeed && mine <= this.#swarmReaches(piece)) return true
     const best = this.#rivalList().find(rival => !rival.webSeed && this.#init.has(rival.id, piece))
     return best === undefined || !this.#clearlySooner(best.finish, mine)
   }
@@ -105,7 +113,10 @@ export class DeadlineRace {
    */
   mayDuplicate (piece: number, deadline: number, copies: readonly InFlightCopy[], picked: number): boolean {
     if (this.#self.snubbed) return false
-    const arrival = Math.min(...copies.map(copy => this.arrival(copy)))
+    // A block already due (an opening or a seek) whose copy is overdue: a rate-limited peer that
+    // sends in bursts may hold it until its next burst, so a free peer should not wait for it.
+    const overdueCounts = !this.webSeed && deadline <= this.now
+    const arrival = Math.min(...copies.map(copy => this.arrival(copy, overdueCounts)))
     if (arrival <= deadline) return false
     const mine = this.#mine(picked)
     if (!(mine <= deadline || this.#clearlySooner(mine, arrival))) return false
@@ -114,16 +125,33 @@ export class DeadlineRace {
 
   /**
    * When a copy in flight is expected: `ahead` plus one block after it was requested, at its
-   * source's current (or assumed) rate; once that time has passed, one block-time from now at best.
+   * source's current (or assumed) rate. Once that time has passed: one block-time from now at
+   * best, or, when `overdueCounts`, as far from now as it is overdue already (at least one
+   * block-time).
    * Copies requested without a context count as on time; a gone, snubbed or unmeasured source as never.
    */
-  arrival (copy: InFlightCopy): number {
+  arrival (copy: InFlightCopy, overdueCounts = false): number {
     const stamp = copy.stamp
     if (stamp?.at === undefined) return -Infinity
     const source = this.#snapshot(copy.peer)
     if (source === undefined || source.snubbed || !(source.rate > 0)) return Infinity
     const projected = stamp.at + (stamp.ahead + BLOCK_BYTES) * 1000 / source.rate
-    return projected >= this.now ? projected : this.now + BLOCK_BYTES * 1000 / source.rate
+    if (projected >= this.now) return projected
+    const blockTime = BLOCK_BYTES * 1000 / source.rate
+    return this.now + (overdueCounts ? Math.max(this.now - projected, blockTime) : blockTime)
+  }
+
+  /**
+   * When the regular peers together, this one included, would have received the piece and every
+   * deadline piece before it, at the sum of their rates. A late block this source delivers by then
+   * is its share of a backlog they all drain at once (a stream's opening or a seek, all due now):
+   * without this, every peer but the one with the shortest queue would be refused, fill up with
+   * background work, and the urgent bytes would trickle in one block per delivery.
+   */
+  #swarmReaches (piece: number): number {
+    const depth = this.#init.backlogDepth(piece)
+    const rate = this.#self.rate + this.regularRate
+    return depth !== undefined && rate > 0 ? this.now + depth * 1000 / rate : -Infinity
   }
 
   /** When the asking source would deliver a block requested after `picked` others this call. */

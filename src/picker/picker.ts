@@ -13,8 +13,8 @@ import { compareRank, type PieceRank } from './rank.js'
 import { RankedOrder } from './ranked-order.js'
 import { RequestLedger } from './request-ledger.js'
 import { backgroundToYield } from './preemption.js'
-import { webSeedWork } from './swarm-backlog.js'
-import { DEFAULT_PRIORITY, type BlockRequest, type PickContext, type PickerInit, type PickerMediator, type StaleRequest } from './types.js'
+import { backlogDepths, webSeedWork } from './swarm-backlog.js'
+import { BLOCK_BYTES, DEFAULT_PRIORITY, type BlockRequest, type PickContext, type PickerInit, type PickerMediator, type StaleRequest } from './types.js'
 
 interface RankedProgress { progress: PieceProgress, key: PieceRank }
 
@@ -103,27 +103,44 @@ export class PiecePicker {
   next (peer: string, maxRequests: number, context?: PickContext): BlockRequest[] {
     const picks: BlockRequest[] = []
     const swarm = this.#swarm
+    let depths: Map<number, number> | undefined
     const race = context === undefined
       ? undefined
-      : new DeadlineRace({ peer, context, sources: () => swarm.peers(), has: (source, piece) => swarm.has(source, piece) })
+      : new DeadlineRace({
+        peer,
+        context,
+        sources: () => swarm.peers(),
+        has: (source, piece) => swarm.has(source, piece),
+        backlogDepth: piece => (depths ??= this.#backlogDepths()).get(piece)
+      })
     // A web seed needs no bitfield: the picker learns of it when it first asks.
     if (race !== undefined) swarm.setWebSeed(peer, race.webSeed)
     if (!(maxRequests > 0) || !swarm.knows(peer)) return picks
     const urgentOnly = race?.webSeed === true
+    // Refused a block that is due already (a rival gets it): this source takes no work without
+    // a deadline either. Its queue stays short, so the blocks due now that are left (rivals
+    // refuse some too, or turn out slower than their rates promised) find it free, rather than
+    // behind background work a rate-limited peer would spend its next burst on.
+    let heldForDue = false
+    const undated = (piece: number): boolean => this.#deadlines.of(piece) === Infinity
+    const take = (piece: PieceProgress | number): void => {
+      if (this.#takeBlocks(peer, piece, picks, maxRequests, race)) heldForDue = true
+    }
     const full = (): boolean => picks.length >= maxRequests
     const started = this.#startedPiecesOf(peer)
     let s = 0
     // Merges the small list of started pieces into the cached order of new ones by rank.
     const takeStartedBefore = (key: PieceRank | undefined): void => {
       while (!full() && s < started.length && (key === undefined || compareRank(started[s]!.key, key) < 0)) {
-        this.#takeBlocks(peer, started[s++]!.progress, picks, maxRequests, race)
+        const progress = started[s++]!.progress
+        if (!(heldForDue && undated(progress.piece))) take(progress)
       }
     }
     this.#fresh.scan(piece => {
       if (s < started.length) takeStartedBefore(this.#rank(piece))
       // Pieces with deadlines come first: past them a web seed has nothing left to do.
-      if (urgentOnly && this.#deadlines.of(piece) === Infinity) return true
-      if (!full() && this.#swarm.has(peer, piece)) this.#takeBlocks(peer, piece, picks, maxRequests, race)
+      if ((urgentOnly || heldForDue) && undated(piece)) return true
+      if (!full() && this.#swarm.has(peer, piece)) take(piece)
       return full()
     })
     takeStartedBefore(undefined)
@@ -242,6 +259,13 @@ export class PiecePicker {
     return this.#mediator.piecePriority(piece) > 0 || this.#deadlines.of(piece) !== Infinity
   }
 
+  /** Bytes missing up to each deadline piece, earliest first; blocks in flight count as missing. */
+  #backlogDepths (): Map<number, number> {
+    return backlogDepths(this.#deadlines.earliestFirst(), piece => this.#wanted(piece)
+      ? (this.#mediator.blockCount(piece) - (this.#ledger.get(piece)?.received ?? 0)) * BLOCK_BYTES
+      : 0)
+  }
+
   #rank (piece: number): PieceRank {
     return {
       piece,
@@ -264,32 +288,34 @@ export class PiecePicker {
   }
 
   /**
-   * Blocks of one piece (started, or a new one by index) in block order: those nobody has in
-   * flight and, for a deadline judged by a race, late ones this source may duplicate.
+   * Blocks of one piece (started, or a new one by index) in block order: first those nobody has
+   * in flight, then, for a deadline judged by a race, late ones this source may duplicate (a
+   * block in flight has a chance already; one nobody asked for has none). True when the race
+   * refused this source a block that is due already.
    */
-  #takeBlocks (peer: string, piece: PieceProgress | number, picks: BlockRequest[], max: number, race: DeadlineRace | undefined, swarmLate = false): void {
+  #takeBlocks (peer: string, piece: PieceProgress | number, picks: BlockRequest[], max: number, race: DeadlineRace | undefined, swarmLate = false): boolean {
     const progress = typeof piece === 'number' ? undefined : piece
     const index = progress?.piece ?? piece as number
     const deadline = this.#deadlines.of(index)
     const judged = race !== undefined && deadline !== Infinity
-    if (race?.webSeed === true && !judged) return
+    if (race?.webSeed === true && !judged) return false
     const blockCount = progress?.blockCount ?? this.#mediator.blockCount(index)
     let mayTake = true
-    for (let block = 0; block < blockCount && picks.length < max; block++) {
-      if (!judged && progress !== undefined && progress.unrequested === 0) return
-      if (progress?.isReceived(block) === true) continue
-      const holders = progress?.requesters(block) ?? []
-      if (holders.length === 0) {
+    if (progress === undefined || progress.unrequested > 0) {
+      for (let block = 0; block < blockCount && picks.length < max && mayTake; block++) {
+        if (progress !== undefined && (progress.isReceived(block) || progress.requesters(block).length > 0)) continue
         // A refusal stands for the rest of the piece: this source's ETA only grows with each pick.
-        mayTake &&= !judged || race.mayTake(index, deadline, picks.length, swarmLate)
-        if (!mayTake) continue
-      } else {
-        if (!judged || holders.length >= this.#maxDuplicates || holders.includes(peer)) continue
-        const copies = holders.map(holder => ({ peer: holder, stamp: this.#ledger.stampOf(holder, index, block) }))
-        if (!race.mayDuplicate(index, deadline, copies, picks.length)) continue
+        mayTake = !judged || race.mayTake(index, deadline, picks.length, swarmLate)
+        if (mayTake) this.#request(peer, index, block, blockCount, deadline, picks, race)
       }
-      this.#request(peer, index, block, blockCount, deadline, picks, race)
     }
+    for (let block = 0; judged && progress !== undefined && block < blockCount && picks.length < max; block++) {
+      const holders = progress.requesters(block)
+      if (progress.isReceived(block) || holders.length === 0 || holders.length >= this.#maxDuplicates || holders.includes(peer)) continue
+      const copies = holders.map(holder => ({ peer: holder, stamp: this.#ledger.stampOf(holder, index, block) }))
+      if (race.mayDuplicate(index, deadline, copies, picks.length)) this.#request(peer, index, block, blockCount, deadline, picks, race)
+    }
+    return !mayTake && deadline <= (race?.now ?? -Infinity)
   }
 
   /** Web seed: blocks of the deadline pieces the regular peers together cannot finish in time. */

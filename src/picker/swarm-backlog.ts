@@ -33,6 +33,23 @@ export function * piecesAtRisk (init: SwarmBacklogInit): Generator<number> {
   }
 }
 
+/**
+ * How deep into the deadline backlog each piece lies: the bytes missing from it and from every
+ * deadline piece before it, earliest deadline first. Divided by the regular peers' rate together,
+ * that is when the swarm reaches the piece. Pieces with nothing missing are left out.
+ */
+export function backlogDepths (pieces: Iterable<number>, missingBytes: (piece: number) => number): Map<number, number> {
+  const depths = new Map<number, number>()
+  let backlog = 0
+  for (const piece of pieces) {
+    const missing = missingBytes(piece)
+    if (missing <= 0) continue
+    backlog += missing
+    depths.set(piece, backlog)
+  }
+  return depths
+}
+
 /** The picker's state a web seed's share of the backlog is read from. */
 export interface WebSeedWorkInit {
   now: number

@@ -55,6 +55,35 @@ t.test('spreads the blocks of one urgent piece over two fast peers', async t => 
   t.same(h.inFlight('b'), ['0.3', '1.1'])
 })
 
+t.test('shares blocks that are all due now (an opening, a seek) among the peers, as far as the swarm together would reach', async t => {
+  const h = setup({ have: '00', blocks: '81', seeds: ['a', 'b', 'c', 'd'], deadline: '0.', rates: { a: 10, b: 10, c: 10, d: 10 } })
+  // 8 blocks at 40 blocks/s together: the swarm is through them at 200 ms.
+  t.same(h.pick('a', 8, 0), ['0.0', '0.1'], 'a takes the two it delivers by 200 ms, though each is late; its third would come at 300 ms while others are idle')
+  t.same(h.pick('b', 8, 0), ['0.2', '0.3'])
+  t.same(h.pick('c', 8, 0), ['0.4', '0.5'])
+  t.same(h.pick('d', 2, 0), ['0.6', '0.7'], 'everyone delivers their share by 200 ms')
+})
+
+t.test('shares blocks due now in proportion to the peers\' rates', async t => {
+  const h = setup({ have: '00', blocks: '81', seeds: ['fast', 'slow'], deadline: '0.', rates: { fast: 30, slow: 10 } })
+  t.same(h.pick('slow', 8, 0), ['0.0', '0.1'], 'the swarm is through 8 blocks at 200 ms; slow delivers two by then')
+  t.same(h.pick('fast', 7, 0), ['0.2', '0.3', '0.4', '0.5', '0.6', '0.7', '1.0'], 'fast delivers the other six by 200 ms, then has room for background work')
+})
+
+t.test('a peer refused a block that is due now takes no work without a deadline: its queue stays free for the next one', async t => {
+  const h = setup({ have: '00', blocks: '41', seeds: ['slow', 'fast'], deadline: '0.', rates: { slow: 1, fast: 100 } })
+  t.same(h.pick('slow', 4, 0), [], 'fast delivers every block of piece 0 long before slow\'s first; piece 1 waits')
+  t.same(h.pick('fast', 2, 0), ['0.0', '0.1'])
+  t.same(h.pick('slow', 4, 0), [], 'two blocks due now are still unrequested and fast is clearly sooner')
+  t.same(h.pick('fast', 2, 0), ['0.2', '0.3'])
+  t.same(h.pick('slow', 1, 0), ['1.0'], 'nothing due now is left unrequested: background work again')
+})
+
+t.test('a peer refused a block due later still takes work without a deadline', async t => {
+  const h = setup({ have: '00', blocks: '41', seeds: ['slow', 'fast'], deadline: '1.', rates: { slow: 1, fast: 100 } })
+  t.same(h.pick('slow', 4, 0), ['1.0'], 'piece 0 is due at 100 ms, not yet: slow may keep busy')
+})
+
 t.test('counts what is already queued to a peer in its ETA', async t => {
   const h = setup({ have: '000', peers: { a: '111', b: '011' }, deadline: '.2.', rates: { a: 10, b: 10 } })
   t.same(h.pick('b', 2, 0), ['1.0', '2.0'])

@@ -24,6 +24,13 @@ t.test('duplicates a block that is past its expected arrival once one more block
   t.same(h.got('a', '0.0'), ['b'], 'the first copy to arrive wins; the duplicate is cancelled')
 })
 
+t.test('duplicates a block already due whose copy is overdue, expecting that copy as late again as it is: a rate limiter may hold it until its next burst', async t => {
+  const h = setup({ have: '00', peers: { a: '11', b: '10' }, webSeeds: ['w'], deadline: '0.', rates: { a: 10, b: 10, w: 10 } })
+  t.same(h.pick('a', 1, 0), ['0.0'], 'due now; a is expected to deliver at 100 ms')
+  t.same(h.pick('w', 1, 400), [], 'a web seed, the fallback, still expects the copy one block-time from now (500 ms) and delivers no sooner')
+  t.same(h.pick('b', 1, 400), ['0.0'], 'overdue by 300 ms, so expected at 700 ms; b delivers at 500 ms')
+})
+
 t.test('judges lateness by the bytes that were queued ahead of the block', async t => {
   const h = setup({ have: '000', blocks: '411', peers: { a: '111', b: '110' }, deadline: '45.', rates: { a: 10, b: 10 } })
   t.same(h.pick('a', 4, 0), ['0.0', '0.1', '0.2', '0.3'])
