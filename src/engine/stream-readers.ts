@@ -38,6 +38,13 @@ const STARTUP_BYTES = 2 * 1024 * 1024
 const JUMP_BYTES = 4 * 1024 * 1024
 /** Weight of the newest rate sample in the moving average. */
 const RATE_SMOOTHING = 0.3
+/**
+ * After the last reader closes, the torrent still counts as streaming this long and asks its
+ * peers for nothing: players close a range request and open the next at once (ffmpeg reopening
+ * its input, a seek), and background requests made in that gap would already sit in the peers'
+ * send buffers, ahead of the next reader's urgent blocks, by the time their cancels arrive.
+ */
+export const READER_LINGER_MS = 1000
 
 export interface ReaderHost {
   pieceLength (): number
@@ -56,6 +63,9 @@ export interface ReaderHost {
 export class StreamReaders {
   private readonly readers = new Set<StreamReader>()
   private deadlines = new Map<number, number>()
+  /** Runs while the last reader closed less than READER_LINGER_MS ago. */
+  private lingerTimer: NodeJS.Timeout | undefined
+  private stopped = false
 
   constructor (private readonly host: ReaderHost) {}
 
@@ -70,9 +80,31 @@ export class StreamReaders {
 
   get count (): number { return this.readers.size }
 
+  /** The last reader closed a moment ago (READER_LINGER_MS): the next read is likely on its way. */
+  get lingering (): boolean { return this.lingerTimer !== undefined }
+
+  /** A reader is open or has just closed: the torrent is being streamed. */
+  get streaming (): boolean { return this.readers.size > 0 || this.lingering }
+
+  /** The torrent is closing: no more lingering, no more calls to the host. */
+  stop (): void {
+    this.stopped = true
+    clearTimeout(this.lingerTimer)
+    this.lingerTimer = undefined
+  }
+
   update (reader: StreamReader, active: boolean): void {
+    const wasReading = this.readers.size > 0
     if (active) this.readers.add(reader)
     else this.readers.delete(reader)
+    clearTimeout(this.lingerTimer)
+    this.lingerTimer = undefined
+    if (wasReading && this.readers.size === 0 && !this.stopped) {
+      this.lingerTimer = setTimeout(() => {
+        this.lingerTimer = undefined
+        if (!this.stopped) this.host.deadlinesChanged()
+      }, READER_LINGER_MS).unref()
+    }
     const merged = new Map<number, number>()
     for (const each of this.readers) {
       for (const [piece, deadline] of each.deadlines) {

@@ -1,19 +1,19 @@
 /**
- * One torrent's life: metadata (from a .torrent or fetched over ut_metadata), its store and
- * picker, its peers, stream readers, choking, and the stats the API shows. Peer protocol
- * details live in PeerSession, connection bookkeeping in PeerSwarm.
+ * One torrent's life: metadata (from a .torrent or over ut_metadata), its store and picker,
+ * its peers, readers, and the stats the API shows. Peer protocol: PeerSession; connections:
+ * PeerSwarm; blocks to verified pieces: PieceIntake; what is wanted: PiecePriorities.
  */
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
-import { AbortedError, DiskFullError, PieceHashMismatchError } from '../errors.js'
+import { AbortedError } from '../errors.js'
 import type { Logger } from '../log.js'
-import { DEFAULT_PRIORITY, PiecePicker, type BlockRequest, type PeerSnapshot, type PickContext } from '../picker/index.js'
+import { PiecePicker, type BlockRequest, type PeerSnapshot, type PickContext } from '../picker/index.js'
 import { createPieceStore, type PieceStore } from '../store/index.js'
 import { BLOCK_LENGTH, RateMeter } from '../wire/index.js'
-import { pieceSpan, wantedPieces, type Metainfo } from './metainfo.js'
-import { PieceAssembly } from './piece-assembly.js'
+import type { Metainfo } from './metainfo.js'
+import { PiecePriorities } from './piece-priorities.js'
+import { PieceIntake } from './piece-intake.js'
 import type { PeerHost, PeerSession } from './peer-session.js'
-import { HashStrikes } from './hash-strikes.js'
 import { NO_PRESSURE, type ReadaheadPressure } from './readahead.js'
 import { StreamReaders } from './stream-readers.js'
 import { VerifiedReads } from './verified-reads.js'
@@ -23,8 +23,6 @@ import { torrentStats } from './torrent-stats.js'
 
 /** Urgent blocks due this soon and not yet requested make peers give up background requests. */
 const PREEMPT_WITHIN_MS = 3000
-/** Priority of the pieces of a title's opening (see fetchFirst): above every other wanted piece. */
-const OPENING_PRIORITY = DEFAULT_PRIORITY + 1
 
 export interface TorrentSessionInit {
   infoHash: string
@@ -49,7 +47,6 @@ export interface TorrentSessionEvents {
   verified: [piece: number]
   metadata: [Metainfo]
   complete: []
-  ban: [peerId: string, address: string]
   /** A peer became (un)interested in us: the choker may want to act now. */
   interestChanged: [PeerSession]
   /** Readers' deadlines changed; web seeds should look for work. */
@@ -71,15 +68,10 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   bannedCount = 0
   readonly downloadMeter: RateMeter
   readonly uploadMeter: RateMeter
-  hashFailures = 0
   private pickerInstance: PiecePicker | undefined
-  private assembly: PieceAssembly | undefined
+  private intake: PieceIntake | undefined
   private readonly readers: StreamReaders
-  private readonly strikes = new HashStrikes()
-  private wantedFiles: Set<number> | undefined
-  /** A title's opening fetched ahead of everything else wanted (see fetchFirst). */
-  private opening: { fileIndex: number, bytes: number } | undefined
-  private priorities: Uint8Array | Int32Array = new Int32Array(0)
+  private readonly priorities = new PiecePriorities()
   private readonly reads = new VerifiedReads()
   private readonly metadataWaiters = new Set<() => void>()
   private readonly now: () => number
@@ -133,19 +125,28 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     await store.open()
     this.store = store
     store.onPieceLost(piece => this.onPieceLost(piece))
-    this.assembly = new PieceAssembly(piece => this.pieceSize(piece))
-    this.priorities = new Int32Array(metainfo.pieceCount)
-    this.pickerInstance = new PiecePicker({
+    const picker = this.pickerInstance = new PiecePicker({
       random: this.random,
       mediator: {
         pieceCount: metainfo.pieceCount,
         blockCount: piece => Math.ceil(this.pieceSize(piece) / BLOCK_LENGTH),
         clientHasPiece: piece => store.hasPiece(piece),
-        piecePriority: piece => this.priorities[piece] ?? 0,
+        piecePriority: piece => this.priorities.of(piece),
         pieceDeadline: piece => this.readers.deadlineOf(piece)
       }
     })
-    this.recomputePriorities()
+    this.intake = new PieceIntake({
+      log: this.log,
+      picker,
+      store,
+      pieceSize: piece => this.pieceSize(piece),
+      stored: piece => { this.error = undefined; this.onPieceAvailable(piece); this.checkCompletion() },
+      storeFailed: (_, err) => { this.error = err.message },
+      wakePeers: () => this.wakePeers(),
+      ban: source => this.ban(source)
+    })
+    this.priorities.compute(metainfo)
+    this.onPrioritiesChanged()
     this.state = this.isComplete() ? 'seeding' : 'downloading'
     for (const resolve of this.metadataWaiters) resolve()
     this.metadataWaiters.clear()
@@ -172,7 +173,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
       const ok = await store.adoptExisting(piece).catch(() => false)
       if (!ok) continue
       adopted++
-      this.assembly?.drop(piece)
+      this.intake?.drop(piece)
       this.onPieceAvailable(piece)
     }
     if (adopted > 0) this.log.info({ adopted }, 'adopted pieces already on disk')
@@ -200,24 +201,24 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   }
 
   setWantedFiles (indexes: readonly number[]): void {
-    this.wantedFiles = new Set(indexes)
-    this.recomputePriorities()
+    this.priorities.setWantedFiles(indexes, this.metainfo)
+    this.onPrioritiesChanged()
   }
 
   fetchFirst (fileIndex: number, bytes: number): void {
-    this.opening = { fileIndex, bytes }
-    this.recomputePriorities()
+    this.priorities.setOpening(fileIndex, bytes, this.metainfo)
+    this.onPrioritiesChanged()
   }
 
   createReader (options: { fileIndex?: number } = {}): ByteRangeReader {
     return this.readers.create(options.fileIndex)
   }
 
-  /** True while a stream reader has deadlines: peers should keep their pipelines short. */
-  get streaming (): boolean { return this.readers.count > 0 }
+  /** True while a stream reader has deadlines, or just closed one: peers should keep their pipelines short. */
+  get streaming (): boolean { return this.readers.streaming }
 
   stats (): TorrentStats {
-    return torrentStats(this, this.wantedFiles)
+    return torrentStats(this, this.priorities.wantedFiles)
   }
 
   // ---- PeerHost ----
@@ -245,10 +246,11 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
    * While another torrent is being streamed and still downloads, and nobody reads this one, it
    * asks for nothing: the film on screen gets the box's whole download bandwidth. Requests in
    * flight finish; peers stay connected and interested; downloading resumes when the film stops
-   * or has all its pieces.
+   * or has all its pieces. The same holds for a moment after this torrent's last reader closed,
+   * while the next read is likely on its way (StreamReaders.lingering).
    */
   get downloadsYield (): boolean {
-    return this.readers.count === 0 && (this.init.othersStreaming?.() ?? false)
+    return this.readers.count === 0 && (this.readers.lingering || (this.init.othersStreaming?.() ?? false))
   }
 
   /** Lets every peer ask for blocks again (another torrent stopped streaming). */
@@ -256,7 +258,10 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     for (const peer of this.peers.values()) peer.fill()
   }
 
-  get storageBacklogged (): boolean { return this.assembly?.backlogged ?? false }
+  get storageBacklogged (): boolean { return this.intake?.backlogged ?? false }
+
+  /** Pieces that failed their SHA-1 check. */
+  get hashFailures (): number { return this.intake?.hashFailures ?? 0 }
 
   pieceSize (piece: number): number {
     const metainfo = this.metainfo
@@ -267,7 +272,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   hasPiece (piece: number): boolean { return this.store?.hasPiece(piece) ?? false }
 
   needsPiece (piece: number): boolean {
-    return ((this.priorities[piece] ?? 0) > 0 || this.readers.deadlineOf(piece) !== undefined) && !this.hasPiece(piece)
+    return (this.priorities.of(piece) > 0 || this.readers.deadlineOf(piece) !== undefined) && !this.hasPiece(piece)
   }
 
   bitfield (): Uint8Array | undefined { return this.store?.bitfield() }
@@ -281,9 +286,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     return await this.store.readPiece(piece, offset, length)
   }
 
-  onBlock (peer: PeerSession, piece: number, block: number, data: Uint8Array): void {
-    this.acceptBlock(peer.id, peer.peerId, piece, block, data, 'peer')
-  }
+  onBlock (peer: PeerSession, piece: number, block: number, data: Uint8Array): void { this.acceptBlock(peer.id, peer.peerId, piece, block, data, 'peer') }
 
   /**
    * A block arrived from a peer or a web seed (`sourceId` as the picker knows it, `contributor`
@@ -292,45 +295,14 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
    */
   acceptBlock (sourceId: string, contributor: string, piece: number, block: number, data: Uint8Array, origin: 'peer' | 'webseed'): void {
     const picker = this.pickerInstance
-    const assembly = this.assembly
-    if (picker === undefined || assembly === undefined) return
+    const intake = this.intake
+    if (picker === undefined || intake === undefined) return
     this.downloadMeter.add(data.length)
     if (origin === 'webseed') this.webSeedBytes += data.length
     for (const other of picker.onGotBlock(sourceId, { piece, block })) {
       (this.peers.get(other) ?? this.extraSources.get(other))?.cancel({ piece, block })
     }
-    const complete = assembly.addBlock(piece, block, data, contributor)
-    if (complete !== undefined) void this.verifyPiece(piece, complete.data, complete.contributors)
-  }
-
-  private async verifyPiece (piece: number, data: Buffer, contributors: Set<string>): Promise<void> {
-    const store = this.store
-    const picker = this.pickerInstance
-    if (store === undefined || picker === undefined) return
-    try {
-      await store.putPiece(piece, data)
-    } catch (err) {
-      this.releaseStored(data)
-      picker.onPieceFailed(piece)
-      if (err instanceof PieceHashMismatchError) {
-        this.hashFailures++
-        this.blame(contributors, piece)
-      } else {
-        this.error = (err as Error).message
-        this.log.error({ err, piece }, err instanceof DiskFullError ? 'disk full: piece not stored' : 'storing piece failed')
-      }
-      for (const peer of this.peers.values()) peer.fill()
-      return
-    }
-    this.releaseStored(data)
-    if (this.error !== undefined) this.error = undefined
-    this.onPieceAvailable(piece)
-    this.checkCompletion()
-  }
-
-  /** A completed piece's buffer is free again; peers held back by the storage backlog may ask again. */
-  private releaseStored (data: Buffer): void {
-    if (this.assembly?.release(data) === true) this.wakePeers()
+    intake.addBlock(piece, block, data, contributor)
   }
 
   /** A piece became verified (downloaded or adopted from disk): tell the picker, peers and readers. */
@@ -353,19 +325,16 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     }
   }
 
-  private blame (contributors: Set<string>, piece: number): void {
-    for (const { source: peerId, strikes, ban } of this.strikes.blame(contributors)) {
-      this.log.warn({ piece, peerId, strikes }, 'piece failed its hash check')
-      if (!ban || this.banned.has(peerId)) continue
-      this.banned.add(peerId)
-      this.bannedCount++
-      this.log.warn({ peerId }, 'banned a source for sending corrupt data')
-      for (const peer of this.peers.values()) {
-        if (peer.peerId !== peerId) continue
-        this.banned.add(peer.address)
-        this.emit('ban', peerId, peer.address)
-        peer.conn.close('banned for sending corrupt data')
-      }
+  /** Refuses the source (peer id or web seed id) from now on and drops its connections. */
+  private ban (source: string): void {
+    if (this.banned.has(source)) return
+    this.banned.add(source)
+    this.bannedCount++
+    this.log.warn({ peerId: source }, 'banned a source for sending corrupt data')
+    for (const peer of this.peers.values()) {
+      if (peer.peerId !== source) continue
+      this.banned.add(peer.address)
+      peer.conn.close('banned for sending corrupt data')
     }
   }
 
@@ -382,17 +351,8 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     return true
   }
 
-  private recomputePriorities (): void {
-    if (this.metainfo === undefined) return
-    this.priorities.set(wantedPieces(this.metainfo, this.wantedFiles))
-    const opening = this.opening
-    const file = opening === undefined ? undefined : this.metainfo.files[opening.fileIndex]
-    if (opening !== undefined && file !== undefined && file.length > 0) {
-      const { first, last } = pieceSpan(this.metainfo.pieceLength, file.offset, Math.min(file.length, Math.max(1, opening.bytes)))
-      for (let piece = first; piece <= last; piece++) {
-        if ((this.priorities[piece] ?? 0) > 0) this.priorities[piece] = OPENING_PRIORITY
-      }
-    }
+  /** Wanted files or the opening changed: the picker re-ranks, peers re-judge their interest. */
+  private onPrioritiesChanged (): void {
     this.pickerInstance?.onPriorityChanged()
     if (this.store !== undefined) {
       const complete = this.isComplete()
@@ -412,15 +372,16 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     for (const { peer, req } of picker.onDeadlinesChanged(now)) {
       (this.peers.get(peer) ?? this.extraSources.get(peer))?.cancel(req)
     }
+    // A seek or a new reader: background requests must not hold up blocks due in seconds.
+    // Every peer yields before any refills, so the urgent blocks are shared among all of
+    // them by when each would deliver, rather than taken by whichever peer is asked first.
     for (const session of this.peers.values()) {
       if (!session.wire.amInterested) session.updateInterest()
-      // A seek or a new reader: background requests must not hold up blocks due in seconds.
       for (const req of picker.yieldToUrgent(session.id, now, PREEMPT_WITHIN_MS)) session.cancel(req)
-      session.fill()
     }
+    for (const session of this.peers.values()) session.fill()
     this.emit('deadlinesChanged')
   }
-
 
   private async readVerified (offset: number, length: number, signal: AbortSignal): Promise<Uint8Array> {
     if (this.metainfo === undefined) await this.whenMetadata({ signal })
@@ -432,6 +393,7 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   /** Stops readers and closes the store; the swarm is stopped by the caller. */
   async close (): Promise<void> {
     this.state = 'stopped'
+    this.readers.stop()
     await this.store?.close()
   }
 }

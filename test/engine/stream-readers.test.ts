@@ -1,5 +1,5 @@
 import t from 'tap'
-import { StreamReaders, type ReaderHost } from '../../src/engine/stream-readers.js'
+import { READER_LINGER_MS, StreamReaders, type ReaderHost } from '../../src/engine/stream-readers.js'
 import { NO_PRESSURE, type ReadaheadPressure } from '../../src/engine/readahead.js'
 
 const MiB = 1024 * 1024
@@ -103,4 +103,41 @@ t.test('closing a reader drops its claims; several readers merge to the earliest
   t.equal(readers.deadlineOf(5), host.clock.now + 1000 + 5000)
   a.close()
   t.same(claimedPieces(readers), [])
+})
+
+t.test('after the last reader closes the torrent streams on for a moment, then tells the host once', async t => {
+  let changes = 0
+  let lingerEnded: () => void = () => {}
+  const host = { ...fakeHost(), deadlinesChanged: () => { changes++; lingerEnded() } }
+  const readers = new StreamReaders(host)
+  const reader = readers.create(0)
+  reader.setWindow(0, 256 * MiB)
+  t.same([readers.streaming, readers.lingering], [true, false], 'reading')
+  const ended = new Promise<void>(resolve => { lingerEnded = resolve })
+  const closedAt = Date.now()
+  changes = 0
+  reader.close()
+  t.same([readers.streaming, readers.lingering, changes], [true, true, 1], 'just closed: still streaming, the next read is likely on its way')
+  await ended
+  t.ok(Date.now() - closedAt >= READER_LINGER_MS - 5, `the moment lasts ${READER_LINGER_MS} ms`)
+  t.same([readers.streaming, readers.lingering, changes], [false, false, 2], 'then the host hears that streaming ended')
+})
+
+t.test('a reader opening while the torrent lingers ends the lingering; stop ends it silently', async t => {
+  let changes = 0
+  const readers = new StreamReaders({ ...fakeHost(), deadlinesChanged: () => { changes++ } })
+  const first = readers.create(0)
+  first.setWindow(0, 256 * MiB)
+  first.close()
+  readers.create(0).setWindow(100 * MiB, 256 * MiB)
+  t.same([readers.streaming, readers.lingering], [true, false], 'the next read came: streaming, not lingering')
+
+  const other = new StreamReaders({ ...fakeHost(), deadlinesChanged: () => { changes++ } })
+  const reader = other.create(0)
+  reader.setWindow(0, 256 * MiB)
+  reader.close()
+  other.stop()
+  changes = 0
+  await new Promise(resolve => setTimeout(resolve, READER_LINGER_MS + 100))
+  t.same([other.streaming, changes], [false, 0], 'a stopped torrent neither streams nor calls its host')
 })
