@@ -22,6 +22,8 @@ export interface BenchOptions {
   verbose: boolean
   /** Run this file as the daemon instead of dist/src/cli/main.js (to check the bench itself). */
   daemonEntry: string | undefined
+  /** Streaming section: only these clients run (all when undefined). */
+  streamClients?: string[] | undefined
 }
 
 export interface BenchContext {

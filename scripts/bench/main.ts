@@ -3,7 +3,9 @@
  * (download, first byte, streaming against webtorrent and libtorrent, the player
  * UI's Enter-to-playing time and memory, seeding at the budget; each a module
  * that returns a `SectionReport`). Flags: --quick (64 MiB, 1 run), --runs N,
- * --size-mib N, --only a,b, --json FILE, --verbose, --daemon-entry FILE (run
+ * --size-mib N, --only a,b, --clients a,b (streaming: only these clients, to
+ * iterate on one; the anchors' columns then say why they are missing),
+ * --json FILE, --verbose, --daemon-entry FILE (run
  * that file as the daemon, e.g. scripts/bench/stand-in-daemon.mjs, to check
  * the bench itself before Reel exists). Every child process is
  * stopped and the work folder removed at the end, on error and on Ctrl-C.
@@ -19,6 +21,7 @@ import { runFirstByteBench } from './first-byte.js'
 import { runPlayerBench } from './player.js'
 import { renderSection, type SectionReport } from './report.js'
 import { runSeedingBench } from './seeding.js'
+import { STREAM_CLIENTS } from './stream-clients.js'
 import { runStreamingBench } from './streaming.js'
 
 const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionReport>> = {
@@ -36,6 +39,7 @@ function options(): { bench: BenchOptions, only: string[], json: string | undefi
       runs: { type: 'string' },
       'size-mib': { type: 'string' },
       only: { type: 'string' },
+      clients: { type: 'string' },
       json: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       'daemon-entry': { type: 'string' },
@@ -48,6 +52,8 @@ function options(): { bench: BenchOptions, only: string[], json: string | undefi
   if (!Number.isInteger(downloadMiB) || downloadMiB < 1) throw new Error('--size-mib must be a positive integer')
   const only = values.only === undefined ? Object.keys(SECTIONS) : values.only.split(',').map(s => s.trim())
   for (const s of only) if (!(s in SECTIONS)) throw new Error(`unknown section ${s}; known: ${Object.keys(SECTIONS).join(', ')}`)
+  const clients = values.clients?.split(',').map(s => s.trim())
+  for (const c of clients ?? []) if (!(STREAM_CLIENTS as readonly string[]).includes(c)) throw new Error(`unknown client ${c}; known: ${STREAM_CLIENTS.join(', ')}`)
   return {
     bench: {
       quick,
@@ -57,6 +63,7 @@ function options(): { bench: BenchOptions, only: string[], json: string | undefi
       downloadTimeoutMs: Math.max(60_000, downloadMiB * 1000),
       verbose: values.verbose ?? false,
       daemonEntry: values['daemon-entry'],
+      streamClients: clients,
     },
     only,
     json: values.json,

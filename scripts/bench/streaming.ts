@@ -58,6 +58,9 @@ export async function runStreamingBench(ctx: BenchContext): Promise<SectionRepor
 
     const runs = new Map<StreamClientName, ClientRuns>(STREAM_CLIENTS.map(c => [c, { seek: [], playback: [], webSeedShort: [], webSeedSpare: [] }]))
     const unavailable = new Map<StreamClientName, string>()
+    for (const c of STREAM_CLIENTS) {
+      if (ctx.opts.streamClients !== undefined && !ctx.opts.streamClients.includes(c)) unavailable.set(c, 'not run (--clients)')
+    }
     const attempt = async <T>(client: StreamClientName, what: string, run: number, fn: () => Promise<T>): Promise<Outcome<T>> => {
       const skip = unavailable.get(client)
       if (skip !== undefined) return { ok: false, reason: skip }
