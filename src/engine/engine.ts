@@ -312,7 +312,9 @@ class TorrentEngine implements Engine, SeedingControls {
   }
 
   streamingTorrents (): string[] {
-    return [...this.torrents.values()].filter(entry => entry.session.streaming).map(entry => entry.session.infoHash)
+    // Open readers only: the moment a torrent lingers after its last read is the engine's own
+    // business, not a viewer watching (the seeding policy counts presence from this).
+    return [...this.torrents.values()].filter(entry => entry.session.reading).map(entry => entry.session.infoHash)
   }
 
   servingPeers (): string[] {

@@ -214,8 +214,9 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     return this.readers.create(options.fileIndex)
   }
 
-  /** True while a stream reader has deadlines, or just closed one: peers should keep their pipelines short. */
+  /** A stream reader is open (`reading`), or one just closed (`streaming` too): peers keep their pipelines short. */
   get streaming (): boolean { return this.readers.streaming }
+  get reading (): boolean { return this.readers.count > 0 }
 
   stats (): TorrentStats {
     return torrentStats(this, this.priorities.wantedFiles)
@@ -363,7 +364,6 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   }
 
   // ---- readers ----
-
   /** A reader moved: pieces change deadlines, stale requests go, urgent ones go out now. */
   private onDeadlinesChanged (): void {
     const picker = this.pickerInstance

@@ -113,12 +113,14 @@ t.test('after the last reader closes the torrent streams on for a moment, then t
   const reader = readers.create(0)
   reader.setWindow(0, 256 * MiB)
   t.same([readers.streaming, readers.lingering], [true, false], 'reading')
-  const ended = new Promise<void>(resolve => { lingerEnded = resolve })
   const closedAt = Date.now()
   changes = 0
   reader.close()
   t.same([readers.streaming, readers.lingering, changes], [true, true, 1], 'just closed: still streaming, the next read is likely on its way')
-  await ended
+  // The linger timer does not hold the process open (unref), so the test does while it waits.
+  const keepAlive = setTimeout(() => {}, 3 * READER_LINGER_MS)
+  await new Promise<void>(resolve => { lingerEnded = resolve })
+  clearTimeout(keepAlive)
   t.ok(Date.now() - closedAt >= READER_LINGER_MS - 5, `the moment lasts ${READER_LINGER_MS} ms`)
   t.same([readers.streaming, readers.lingering, changes], [false, false, 2], 'then the host hears that streaming ended')
 })
