@@ -261,9 +261,9 @@ export class PiecePicker {
 
   /** Bytes missing up to each deadline piece, earliest first; blocks in flight count as missing. */
   #backlogDepths (): Map<number, number> {
-    return backlogDepths(this.#deadlines.earliestFirst(), piece => this.#wanted(piece)
+    return new Map(backlogDepths(this.#deadlines.earliestFirst(), piece => this.#wanted(piece)
       ? (this.#mediator.blockCount(piece) - (this.#ledger.get(piece)?.received ?? 0)) * BLOCK_BYTES
-      : 0)
+      : 0))
   }
 
   #rank (piece: number): PieceRank {

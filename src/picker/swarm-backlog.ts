@@ -24,30 +24,24 @@ export interface SwarmBacklogInit {
 /** Pieces the regular peers together will not finish by their deadlines, earliest deadline first. */
 export function * piecesAtRisk (init: SwarmBacklogInit): Generator<number> {
   if (!(init.rate > 0)) return
-  let backlog = 0
-  for (const piece of init.pieces) {
-    const missing = init.missingBytes(piece)
-    if (missing <= 0) continue
-    backlog += missing
-    if (init.now + backlog * 1000 / init.rate > init.deadline(piece)) yield piece
+  for (const [piece, depth] of backlogDepths(init.pieces, init.missingBytes)) {
+    if (init.now + depth * 1000 / init.rate > init.deadline(piece)) yield piece
   }
 }
 
 /**
  * How deep into the deadline backlog each piece lies: the bytes missing from it and from every
  * deadline piece before it, earliest deadline first. Divided by the regular peers' rate together,
- * that is when the swarm reaches the piece. Pieces with nothing missing are left out.
+ * that is when the swarm reaches the piece. Pieces with nothing missing are left out. Lazy.
  */
-export function backlogDepths (pieces: Iterable<number>, missingBytes: (piece: number) => number): Map<number, number> {
-  const depths = new Map<number, number>()
+export function * backlogDepths (pieces: Iterable<number>, missingBytes: (piece: number) => number): Generator<[piece: number, depth: number]> {
   let backlog = 0
   for (const piece of pieces) {
     const missing = missingBytes(piece)
     if (missing <= 0) continue
     backlog += missing
-    depths.set(piece, backlog)
+    yield [piece, backlog]
   }
-  return depths
 }
 
 /** The picker's state a web seed's share of the backlog is read from. */
