@@ -36,7 +36,10 @@ export interface PeerHost {
   readonly streaming: boolean
   /** Completed pieces wait for the disk: ask for nothing more until the host fills again. */
   readonly storageBacklogged: boolean
-  /** Another torrent's film has the bandwidth: ask for nothing until woken (or the next tick). */
+  /**
+   * Ask for nothing until woken (or the next tick): another torrent's film has the bandwidth,
+   * or this torrent's last reader closed a moment ago and the next read is likely on its way.
+   */
   readonly downloadsYield: boolean
   readonly downloadBucket: TokenBucket
   readonly uploadBucket: TokenBucket
