@@ -24,6 +24,8 @@ export interface BenchOptions {
   daemonEntry: string | undefined
   /** Streaming section: only these clients run (all when undefined). */
   streamClients?: string[] | undefined
+  /** Streaming section: only these measures run (all when undefined). */
+  streamMeasures?: string[] | undefined
 }
 
 export interface BenchContext {

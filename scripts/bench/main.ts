@@ -5,6 +5,7 @@
  * that returns a `SectionReport`). Flags: --quick (64 MiB, 1 run), --runs N,
  * --size-mib N, --only a,b, --clients a,b (streaming: only these clients, to
  * iterate on one; the anchors' columns then say why they are missing),
+ * --measures a,b (streaming: only these of seek, playback, webseed-short, webseed-spare),
  * --json FILE, --verbose, --daemon-entry FILE (run
  * that file as the daemon, e.g. scripts/bench/stand-in-daemon.mjs, to check
  * the bench itself before Reel exists). Every child process is
@@ -22,7 +23,7 @@ import { runPlayerBench } from './player.js'
 import { renderSection, type SectionReport } from './report.js'
 import { runSeedingBench } from './seeding.js'
 import { STREAM_CLIENTS } from './stream-clients.js'
-import { runStreamingBench } from './streaming.js'
+import { runStreamingBench, STREAM_MEASURES } from './streaming.js'
 
 const SECTIONS: Record<string, (ctx: BenchContext) => Promise<SectionReport>> = {
   download: runDownloadBench,
@@ -40,6 +41,7 @@ function options(): { bench: BenchOptions, only: string[], json: string | undefi
       'size-mib': { type: 'string' },
       only: { type: 'string' },
       clients: { type: 'string' },
+      measures: { type: 'string' },
       json: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       'daemon-entry': { type: 'string' },
@@ -54,6 +56,8 @@ function options(): { bench: BenchOptions, only: string[], json: string | undefi
   for (const s of only) if (!(s in SECTIONS)) throw new Error(`unknown section ${s}; known: ${Object.keys(SECTIONS).join(', ')}`)
   const clients = values.clients?.split(',').map(s => s.trim())
   for (const c of clients ?? []) if (!(STREAM_CLIENTS as readonly string[]).includes(c)) throw new Error(`unknown client ${c}; known: ${STREAM_CLIENTS.join(', ')}`)
+  const measures = values.measures?.split(',').map(s => s.trim())
+  for (const m of measures ?? []) if (!(STREAM_MEASURES as readonly string[]).includes(m)) throw new Error(`unknown measure ${m}; known: ${STREAM_MEASURES.join(', ')}`)
   return {
     bench: {
       quick,
@@ -64,6 +68,7 @@ function options(): { bench: BenchOptions, only: string[], json: string | undefi
       verbose: values.verbose ?? false,
       daemonEntry: values['daemon-entry'],
       streamClients: clients,
+      streamMeasures: measures,
     },
     only,
     json: values.json,

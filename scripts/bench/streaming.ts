@@ -25,6 +25,9 @@ import {
 
 const PROBE = 2 * MiB
 const TIMEOUT_MS = 60_000
+/** What the section can measure; `--measures` runs some of them. */
+export const STREAM_MEASURES = ['seek', 'playback', 'webseed-short', 'webseed-spare'] as const
+type StreamMeasure = typeof STREAM_MEASURES[number]
 
 export async function runStreamingBench(ctx: BenchContext): Promise<SectionReport> {
   const quick = ctx.opts.quick
@@ -76,14 +79,18 @@ export async function runStreamingBench(ctx: BenchContext): Promise<SectionRepor
       }
     }
 
-    await withScope(async swarm => {
-      await startSeeders(ctx, swarm, fx, plan.seeders, plan.seederRate)
-      for (let run = 1; run <= plan.runs; run++) {
-        for (const c of STREAM_CLIENTS) runs.get(c)?.seek.push(await attempt(c, 'startup+seek', run, () => seekRun(ctx, c, fx, plan, run)))
-        for (const c of STREAM_CLIENTS) runs.get(c)?.playback.push(await attempt(c, 'playback', run, () => playbackRun(ctx, c, fx, plan, run)))
-      }
-    })
-    for (const [kind, seederCount] of [['webSeedShort', plan.seeders - 1], ['webSeedSpare', plan.seeders]] as const) {
+    const measured = (m: StreamMeasure): boolean => ctx.opts.streamMeasures === undefined || ctx.opts.streamMeasures.includes(m)
+    if (measured('seek') || measured('playback')) {
+      await withScope(async swarm => {
+        await startSeeders(ctx, swarm, fx, plan.seeders, plan.seederRate)
+        for (let run = 1; run <= plan.runs; run++) {
+          if (measured('seek')) for (const c of STREAM_CLIENTS) runs.get(c)?.seek.push(await attempt(c, 'startup+seek', run, () => seekRun(ctx, c, fx, plan, run)))
+          if (measured('playback')) for (const c of STREAM_CLIENTS) runs.get(c)?.playback.push(await attempt(c, 'playback', run, () => playbackRun(ctx, c, fx, plan, run)))
+        }
+      })
+    }
+    for (const [kind, seederCount, measure] of [['webSeedShort', plan.seeders - 1, 'webseed-short'], ['webSeedSpare', plan.seeders, 'webseed-spare']] as const) {
+      if (!measured(measure)) continue
       await withScope(async swarm => {
         const seeders = await startSeeders(ctx, swarm, wsFx, seederCount, plan.seederRate)
         for (let run = 1; run <= plan.runs; run++) {
