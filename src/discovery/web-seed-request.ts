@@ -5,6 +5,7 @@
  * anything else rejects with a WebSeedError and the connection is torn down, not drained.
  */
 import { ReelError, WebSeedError } from '../errors.js'
+import { httpGet, type HttpResponse } from '../http-client.js'
 
 const MAX_REDIRECTS = 5
 
@@ -15,7 +16,6 @@ export interface FilePartRequest {
   length: number
   fileLength: number
   target: Uint8Array
-  fetch: typeof globalThis.fetch
   /** Fails the request when no headers or body bytes arrived for this long. */
   stallTimeoutMs: number
   /** Aborted by the caller; its reason is what the request rejects with. */
@@ -42,16 +42,19 @@ export async function fetchFilePart (request: FilePartRequest): Promise<void> {
   const stall = setTimeout(() => {
     controller.abort(new WebSeedError(`web seed ${request.url}: no data for ${request.stallTimeoutMs} ms while fetching bytes ${request.start}-${end} (stalled)`))
   }, request.stallTimeoutMs)
+  let response: HttpResponse | undefined
   try {
-    const { response, url } = await openFollowingRedirects(request, controller.signal, () => stall.refresh())
-    checkHeaders(response, request, url)
-    await readExactly(response, request.target, url, () => stall.refresh())
+    const opened = await openFollowingRedirects(request, controller.signal, () => stall.refresh())
+    response = opened.response
+    checkHeaders(opened.response, request, opened.url)
+    await readExactly(opened.response, request.target, opened.url, () => stall.refresh())
   } catch (err) {
     const failure: unknown = controller.signal.aborted
       ? controller.signal.reason
       : err instanceof ReelError ? err : new WebSeedError(`web seed ${request.url}: connection failed (${describeCause(err)})`, { cause: err })
-    // Tears down the socket, so a wrong or oversized body is never read to its end.
+    // Tears down the connection, so a wrong or oversized body is never read to its end.
     controller.abort(failure)
+    response?.body.destroy()
     throw failure
   } finally {
     clearTimeout(stall)
@@ -59,21 +62,17 @@ export async function fetchFilePart (request: FilePartRequest): Promise<void> {
   }
 }
 
-async function openFollowingRedirects (request: FilePartRequest, signal: AbortSignal, onProgress: () => void): Promise<{ response: Response, url: string }> {
+async function openFollowingRedirects (request: FilePartRequest, signal: AbortSignal, onProgress: () => void): Promise<{ response: HttpResponse, url: string }> {
   const seen = new Set<string>()
   let url = request.url
   for (;;) {
-    // Fetch sends Accept-Encoding: identity with a Range header by itself; checkHeaders refuses encoded bodies anyway.
-    const response = await request.fetch(url, {
-      headers: { range: `bytes=${request.start}-${request.start + request.length - 1}` },
-      redirect: 'manual',
-      signal
-    })
+    // node:http sends no Accept-Encoding, so servers answer with the raw bytes; checkHeaders refuses encoded bodies anyway.
+    const response = await httpGet(url, { headers: { range: `bytes=${request.start}-${request.start + request.length - 1}` }, signal })
     onProgress()
     if (response.status < 300 || response.status > 399) return { response, url }
-    await response.body?.cancel().catch(() => {})
-    const location = response.headers.get('location')
-    if (location === null) throw new WebSeedError(`web seed ${url}: answered ${response.status} without a Location header`)
+    response.body.destroy()
+    const location = response.header('location')
+    if (location === undefined) throw new WebSeedError(`web seed ${url}: answered ${response.status} without a Location header`)
     seen.add(url)
     let next: URL
     try {
@@ -88,19 +87,19 @@ async function openFollowingRedirects (request: FilePartRequest, signal: AbortSi
   }
 }
 
-function checkHeaders (response: Response, request: FilePartRequest, url: string): void {
+function checkHeaders (response: HttpResponse, request: FilePartRequest, url: string): void {
   const { start, length, fileLength } = request
   const end = start + length - 1
   const asked = `bytes ${start}-${end} of ${fileLength}`
   const fail = (what: string): never => { throw new WebSeedError(`web seed ${url}: ${what} (asked for ${asked})`) }
-  const encoding = response.headers.get('content-encoding')
-  if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') fail(`sent a ${encoding}-encoded body; byte ranges need the raw file`)
-  const declared = response.headers.get('content-length')
-  const declaredLength = declared === null ? undefined : Number(declared)
+  const encoding = response.header('content-encoding')
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') fail(`sent a ${encoding}-encoded body; byte ranges need the raw file`)
+  const declared = response.header('content-length')
+  const declaredLength = declared === undefined ? undefined : Number(declared)
   switch (response.status) {
     case 206: {
-      const header = response.headers.get('content-range')
-      if (header === null) return fail('answered 206 without a Content-Range header')
+      const header = response.header('content-range')
+      if (header === undefined) return fail('answered 206 without a Content-Range header')
       const match = /^bytes\s+(\d+)-(\d+)\/(\d+|\*)$/i.exec(header.trim())
       if (match === null) return fail(`answered a malformed Content-Range ${JSON.stringify(header)}`)
       const [first, last, total] = [Number(match[1]), Number(match[2]), match[3] === '*' ? NaN : Number(match[3])]
@@ -122,28 +121,25 @@ function checkHeaders (response: Response, request: FilePartRequest, url: string
   }
 }
 
-async function readExactly (response: Response, target: Uint8Array, url: string, onProgress: () => void): Promise<void> {
+async function readExactly (response: HttpResponse, target: Uint8Array, url: string, onProgress: () => void): Promise<void> {
   let filled = 0
-  const body = response.body
-  if (body !== null) {
-    const reader = body.getReader()
-    for (;;) {
-      const chunk = await reader.read().catch((err: unknown) => {
-        throw new WebSeedError(`web seed ${url}: connection dropped after ${filled} of ${target.length} bytes (${describeCause(err)})`, { cause: err })
-      })
-      if (chunk.done) break
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
       onProgress()
-      if (filled + chunk.value.length > target.length) {
+      if (filled + chunk.length > target.length) {
         throw new WebSeedError(`web seed ${url}: sent more than the ${target.length} bytes asked for`)
       }
-      target.set(chunk.value, filled)
-      filled += chunk.value.length
+      target.set(chunk, filled)
+      filled += chunk.length
     }
+  } catch (err) {
+    if (err instanceof ReelError) throw err
+    throw new WebSeedError(`web seed ${url}: connection dropped after ${filled} of ${target.length} bytes (${describeCause(err)})`, { cause: err })
   }
   if (filled < target.length) throw new WebSeedError(`web seed ${url}: body ended after ${filled} of ${target.length} bytes`)
 }
 
-// undici reports network failures as TypeError('fetch failed') with the system error as its cause.
+// Network failures may wrap the system error as their cause.
 function describeCause (err: unknown): string {
   const parts: string[] = []
   for (let e: unknown = err; e instanceof Error && parts.length < 3; e = e.cause) {

@@ -18,8 +18,6 @@ export interface WebSeedInit {
   torrentName: string
   multiFile: boolean
   files: ReadonlyArray<WebSeedFile>
-  /** Injectable for tests; defaults to the global fetch. */
-  fetch?: typeof globalThis.fetch
   /** A request fails when no headers or body bytes arrive for this long (default 10 s). */
   requestTimeoutMs?: number
   /** HTTP requests at once (default 4). */
@@ -60,7 +58,6 @@ export function createWebSeed (init: WebSeedInit): WebSeed {
 class HttpWebSeed implements WebSeed {
   readonly url: string
   private readonly layout: WebSeedLayout
-  private readonly fetchImpl: typeof globalThis.fetch
   private readonly timeoutMs: number
   private readonly slots: RequestSlots
   private readonly meter: ThroughputMeter
@@ -73,7 +70,6 @@ class HttpWebSeed implements WebSeed {
     // One abort listener per fetch in flight (and per part on a fetch's own signal): no leak, just many.
     setMaxListeners(0, this.closing.signal)
     this.layout = new WebSeedLayout(init.files, fileUrls(init.url, init.torrentName, init.multiFile, init.files))
-    this.fetchImpl = init.fetch ?? globalThis.fetch
     this.timeoutMs = init.requestTimeoutMs ?? 10_000
     this.slots = new RequestSlots(Math.max(1, init.maxConcurrent ?? 4))
     const now = init.now ?? (() => performance.now())
@@ -148,7 +144,6 @@ class HttpWebSeed implements WebSeed {
         length: part.length,
         fileLength: part.file.length,
         target: target.subarray(part.at, part.at + part.length),
-        fetch: this.fetchImpl,
         stallTimeoutMs: this.timeoutMs,
         signal
       })

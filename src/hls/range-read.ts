@@ -3,6 +3,7 @@
  * becomes a piece deadline in the engine (the HLS layer never touches torrent internals).
  */
 import { MediaToolError } from '../errors.js'
+import { httpGet } from '../http-client.js'
 
 /** Resolves with `length` bytes from `start` (fewer only at the end of the file). */
 export type ReadRange = (start: number, length: number, signal?: AbortSignal) => Promise<Uint8Array>
@@ -12,24 +13,23 @@ export function httpRangeReader (url: string, fileLength: number): ReadRange {
   return async (start, length, signal) => {
     const end = Math.min(fileLength, start + length) - 1
     if (end < start) return new Uint8Array(0)
-    const response = await fetch(url, { headers: { range: `bytes=${start}-${end}` }, signal })
+    const response = await httpGet(url, { headers: { range: `bytes=${start}-${end}` }, ...(signal === undefined ? {} : { signal }) })
+    const body = response.body
     if (response.status !== 206 && !(response.status === 200 && start === 0)) {
-      await response.body?.cancel()
+      body.destroy()
       throw new MediaToolError(`reading bytes ${start}-${end} of ${url} answered HTTP ${response.status}`)
     }
-    if (response.status === 206) return new Uint8Array(await response.arrayBuffer())
-    // A server that ignored the range: take what we asked for and drop the rest.
-    const reader = response.body?.getReader()
+    // A server that ignored the range sends the whole file: take what was asked for, drop the rest.
     const out = new Uint8Array(end - start + 1)
     let filled = 0
-    while (reader !== undefined && filled < out.length) {
-      const { value, done } = await reader.read()
-      if (done) break
-      const take = Math.min(value.length, out.length - filled)
-      out.set(value.subarray(0, take), filled)
+    // Leaving the loop early destroys the body (and its connection); a body of exactly the
+    // asked bytes ends by itself and its connection is kept for the next read.
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      if (filled === out.length) break
+      const take = Math.min(chunk.length, out.length - filled)
+      out.set(take === chunk.length ? chunk : chunk.subarray(0, take), filled)
       filled += take
     }
-    await reader?.cancel()
     return out.subarray(0, filled)
   }
 }
