@@ -89,7 +89,8 @@ export function buildDaemon (init: DaemonInit): Daemon {
     ffmpegPath: config.hls.ffmpegPath,
     ffprobePath: config.hls.ffprobePath,
     // ffmpeg reads through our own /stream route, so its reads become piece deadlines.
-    streamUrl: (infoHash, fileIndex) => `${localUrlOf(app)}/stream/${infoHash}/${fileIndex}`,
+    streamUrl: (infoHash, fileIndex, bytesPerSecond) =>
+      `${localUrlOf(app)}/stream/${infoHash}/${fileIndex}${bytesPerSecond === undefined ? '' : `?rate=${bytesPerSecond}`}`,
     log
   })
   // Each new film's index is read and probed ahead and its opening fetched first, so Play

@@ -16,5 +16,16 @@ export function parseFileIndex (raw: string): number {
   return n
 }
 
+/**
+ * A stream's playback rate in bytes per second (`/stream/…?rate=`): a positive integer up to
+ * 1 GiB/s, or undefined when absent. Throws BadRequestError.
+ */
+export function parseStreamRate (raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined
+  const n = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN
+  if (!(n >= 1 && n <= 1024 ** 3)) throw new BadRequestError(`rate must be the stream's bytes per second, an integer from 1 to ${1024 ** 3}; got "${raw.slice(0, 64)}"`)
+  return n
+}
+
 export interface TorrentParams { infoHash: string }
 export interface FileParams { infoHash: string, fileIndex: string }

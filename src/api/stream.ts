@@ -5,12 +5,15 @@
  * several ranges the first satisfiable one is sent as a single-part 206. HEAD answers the
  * headers GET would send (Range included) without creating a reader, so it starts no download.
  * If-Range against our ETag is honoured. A client that disconnects closes the reader.
+ * `?rate=<bytes per second>` tells the engine how fast the stream plays, when the client knows
+ * (the HLS layer does, from the container), so piece deadlines follow playback rather than an
+ * estimate from how fast the client reads.
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { AbortedError, FileNotFoundError, MetadataPendingError, RangeNotSatisfiableError, TorrentNotFoundError } from '../errors.js'
 import type { Engine, Torrent } from '../engine/types.js'
 import { contentRange, createFileStream, decideRange, mediaTypeFor, type RangeDecision } from '../stream/index.js'
-import { parseFileIndex, parseInfoHash, type FileParams } from './params.js'
+import { parseFileIndex, parseInfoHash, parseStreamRate, type FileParams } from './params.js'
 
 export const DEFAULT_METADATA_TIMEOUT_MS = 30_000
 
@@ -27,12 +30,13 @@ export function streamRoutes (init: StreamRoutesInit): FastifyPluginAsync {
   const metadataTimeoutMs = init.metadataTimeoutMs ?? DEFAULT_METADATA_TIMEOUT_MS
 
   return async app => {
-    app.route<{ Params: FileParams }>({
+    app.route<{ Params: FileParams, Querystring: { rate?: string } }>({
       method: ['GET', 'HEAD'],
       url: '/stream/:infoHash/:fileIndex',
       handler: async (request, reply) => {
         const infoHash = parseInfoHash(request.params.infoHash)
         const fileIndex = parseFileIndex(request.params.fileIndex)
+        const bytesPerSecond = parseStreamRate(request.query.rate)
         const torrent = engine.get(infoHash)
         if (torrent === undefined) throw new TorrentNotFoundError(`no torrent ${infoHash} on this box; add it with POST /api/torrents`)
         const signal = abortOnDisconnect(reply)
@@ -53,7 +57,7 @@ export function streamRoutes (init: StreamRoutesInit): FastifyPluginAsync {
         reply.header('content-length', String(end - start + 1))
         if (request.method === 'HEAD' || end < start) return await reply.send()
 
-        const body = createFileStream(torrent, fileIndex, start, end, { signal, readahead: init.readahead })
+        const body = createFileStream(torrent, fileIndex, start, end, { signal, readahead: init.readahead, bytesPerSecond })
         return await reply.send(body)
       }
     })

@@ -1,14 +1,14 @@
 /**
- * Stream readers turned into piece deadlines. A reader says where it reads (its window);
- * from how fast its position advances we estimate the stream's byte rate and give every piece
- * from the read position to a readahead horizon (in seconds of playback) the time it is
- * needed by (src/engine/readahead.ts sizes that horizon). Files whose index may sit at the end
+ * Stream readers turned into piece deadlines. A reader says where it reads (its window) and,
+ * when it knows it, the stream's byte rate (else we estimate it from how fast its position
+ * advances); every piece from the read position to a readahead horizon (in seconds of
+ * playback) gets the time it is needed by (src/engine/readahead.ts sizes that horizon). Files whose index may sit at the end
  * (MP4, MKV…) get their tail when opened at the start, and their head when read at the tail.
  * The picker does the rest (earliest deadline first).
  */
 import { AbortedError } from '../errors.js'
 import { readaheadBytes, readaheadSeconds, type ReadaheadPressure } from './readahead.js'
-import type { ByteRangeReader, TorrentFileInfo } from './types.js'
+import type { ByteRangeReader, ReaderOptions, TorrentFileInfo } from './types.js'
 
 /** Assumed stream rate before one is measured: about an 8 Mbit/s film. */
 const DEFAULT_BYTES_PER_SECOND = 1024 * 1024
@@ -69,8 +69,8 @@ export class StreamReaders {
 
   constructor (private readonly host: ReaderHost) {}
 
-  create (fileIndex?: number): ByteRangeReader {
-    return new StreamReader(this.host, this, fileIndex)
+  create (options: ReaderOptions = {}): ByteRangeReader {
+    return new StreamReader(this.host, this, options)
   }
 
   /** When `piece` is needed (ms timestamp), or undefined when no reader needs it. */
@@ -126,8 +126,15 @@ class StreamReader implements ByteRangeReader {
   private startedAt = 0
   private bytesPerSecond = DEFAULT_BYTES_PER_SECOND
   private measured = false
+  private readonly fileIndex: number | undefined
+  /** The stream's rate as its reader declared it; when set, nothing is estimated. */
+  private readonly knownRate: number | undefined
 
-  constructor (private readonly host: ReaderHost, private readonly registry: StreamReaders, private readonly fileIndex: number | undefined) {}
+  constructor (private readonly host: ReaderHost, private readonly registry: StreamReaders, options: ReaderOptions) {
+    this.fileIndex = options.fileIndex
+    const rate = options.bytesPerSecond
+    this.knownRate = rate !== undefined && Number.isFinite(rate) && rate > 0 ? rate : undefined
+  }
 
   setWindow (start: number, end: number): void {
     if (this.controller.signal.aborted) return
@@ -160,7 +167,7 @@ class StreamReader implements ByteRangeReader {
 
   private deadlinesFor (from: number, to: number, now: number): Map<number, number> {
     const pieceLength = this.host.pieceLength()
-    const rate = Math.max(MIN_BYTES_PER_SECOND, this.bytesPerSecond)
+    const rate = Math.max(MIN_BYTES_PER_SECOND, this.knownRate ?? this.bytesPerSecond)
     const pressure = this.host.pressure()
     const seconds = readaheadSeconds(rate, this.host.downloadRate(), pressure)
     const horizonEnd = Math.min(to, from + readaheadBytes(seconds, rate, pressure))

@@ -18,7 +18,7 @@ import { NO_PRESSURE, type ReadaheadPressure } from './readahead.js'
 import { StreamReaders } from './stream-readers.js'
 import { VerifiedReads } from './verified-reads.js'
 import type { TokenBucket } from './token-bucket.js'
-import type { ByteRangeReader, Torrent, TorrentFileInfo, TorrentState, TorrentStats } from './types.js'
+import type { ByteRangeReader, ReaderOptions, Torrent, TorrentFileInfo, TorrentState, TorrentStats } from './types.js'
 import { torrentStats } from './torrent-stats.js'
 
 /** Urgent blocks due this soon and not yet requested make peers give up background requests. */
@@ -210,8 +210,8 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
     this.onPrioritiesChanged()
   }
 
-  createReader (options: { fileIndex?: number } = {}): ByteRangeReader {
-    return this.readers.create(options.fileIndex)
+  createReader (options: ReaderOptions = {}): ByteRangeReader {
+    return this.readers.create(options)
   }
 
   /** A stream reader is open (`reading`), or one just closed (`streaming` too): peers keep their pipelines short. */

@@ -98,7 +98,18 @@ export interface Torrent {
    * file's container index early (MP4 moov or MKV cues at the end) when reading starts at
    * the file's first byte.
    */
-  createReader (options?: { fileIndex?: number }): ByteRangeReader
+  createReader (options?: ReaderOptions): ByteRangeReader
+}
+
+export interface ReaderOptions {
+  /** The file read; tells the engine where its container index may lie. */
+  fileIndex?: number
+  /**
+   * Bytes per second the stream plays at, when the reader knows it (the HLS layer does, from
+   * the container's duration). Piece deadlines then follow it; without it they follow an
+   * estimate of how fast the reader's position advances.
+   */
+  bytesPerSecond?: number
 }
 
 export type AddTorrentInput = { torrentFile: Uint8Array } | { magnet: string }

@@ -17,7 +17,7 @@ import { SegmentCache, titleKey } from './segment-cache.js'
 import { renderPlaylist, segmentCount } from './segment-plan.js'
 import { TitleMediaCache, type TitleMedia } from './title-media.js'
 import type {
-  HlsPackager, HlsPackagerInit, HlsRequestOptions, MediaFile, MediaInfoView, PlaylistOptions, TitleFile
+  HlsPackager, HlsPackagerInit, HlsRequestOptions, MediaFile, MediaInfoView, MediaProbe, PlaylistOptions, TitleFile
 } from './types.js'
 
 export const DEFAULT_CACHE_LIMIT_BYTES = 1024 * 1024 * 1024
@@ -91,7 +91,7 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
     const dir = join(init.cacheDir, 'sessions', `${process.pid}-${++sessionCounter}`)
     await rm(dir, { recursive: true, force: true })
     await mkdir(dir, { recursive: true })
-    const args = sessionArgs({ url: init.streamUrl(file.infoHash, file.fileIndex), probe: title.probe, plan: title.plan, firstSegment: index, dir })
+    const args = sessionArgs({ url: init.streamUrl(file.infoHash, file.fileIndex, playbackRate(file, title.probe)), probe: title.probe, plan: title.plan, firstSegment: index, dir })
     const session = new RemuxSession({
       viewer,
       file,
@@ -228,4 +228,9 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
       }
     }
   }
+}
+
+/** The film's average bytes per second (whole file over its duration), or undefined when its duration is unknown. */
+export function playbackRate (file: TitleFile, probe: MediaProbe): number | undefined {
+  return probe.durationSeconds > 0 ? Math.max(1, Math.round(file.length / probe.durationSeconds)) : undefined
 }

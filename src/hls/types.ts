@@ -83,8 +83,12 @@ export interface HlsStats {
   probes: number
 }
 
-/** Turns a title into the local URL ffmpeg reads it from (the daemon's `/stream` route). */
-export type StreamUrl = (infoHash: string, fileIndex: number) => string
+/**
+ * Turns a title into the local URL ffmpeg reads it from (the daemon's `/stream` route);
+ * `bytesPerSecond`, the film's playback rate once probed, goes along so that the engine's piece
+ * deadlines follow playback (`?rate=`).
+ */
+export type StreamUrl = (infoHash: string, fileIndex: number, bytesPerSecond?: number) => string
 
 /** The clock the packager's logic reads; timers stay real. */
 export interface Clock { now: () => number }

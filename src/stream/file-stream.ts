@@ -24,6 +24,8 @@ export interface FileStreamOptions {
   readahead?: number
   /** Largest single read; default 1 MiB. */
   maxChunk?: number
+  /** The stream's playback rate when the caller knows it; see ReaderOptions. */
+  bytesPerSecond?: number
 }
 
 /**
@@ -44,7 +46,7 @@ export function createFileStream (
   if (!(readahead >= 1) || !(maxChunk >= 1)) throw new RangeError('readahead and maxChunk must be positive')
   const pieceLength = end >= start ? torrent.stats().pieceLength : 0
   return new TorrentFileStream(torrent, file.offset + start, file.offset + end + 1, {
-    fileIndex, readahead, maxChunk, pieceLength, signal: options.signal
+    fileIndex, readahead, maxChunk, pieceLength, signal: options.signal, bytesPerSecond: options.bytesPerSecond
   })
 }
 
@@ -54,6 +56,7 @@ interface StreamPlan {
   maxChunk: number
   pieceLength: number
   signal: AbortSignal | undefined
+  bytesPerSecond: number | undefined
 }
 
 class TorrentFileStream extends Readable {
@@ -85,7 +88,8 @@ class TorrentFileStream extends Readable {
       this.push(null)
       return
     }
-    const reader = this.reader ??= this.torrent.createReader({ fileIndex: this.plan.fileIndex })
+    const { fileIndex, bytesPerSecond } = this.plan
+    const reader = this.reader ??= this.torrent.createReader(bytesPerSecond === undefined ? { fileIndex } : { fileIndex, bytesPerSecond })
     const offset = this.position
     const length = this.chunkEnd(offset) - offset
     this.advanceWindow(reader, offset)

@@ -193,6 +193,21 @@ t.test('a malformed info hash or file index gets 400', async t => {
   }
 })
 
+t.test('?rate= hands the stream\'s playback rate to the engine\'s reader; a malformed one gets 400', async t => {
+  const { app, torrent } = setup(t)
+  const played = await app.inject({ url: `/stream/${torrent.infoHash}/0?rate=500000`, headers: { range: 'bytes=0-99' } })
+  t.equal(played.statusCode, 206)
+  t.same(torrent.readerOptions.at(-1), { fileIndex: 0, bytesPerSecond: 500000 })
+  const plain = await app.inject({ url: `/stream/${torrent.infoHash}/0`, headers: { range: 'bytes=0-99' } })
+  t.equal(plain.statusCode, 206)
+  t.same(torrent.readerOptions.at(-1), { fileIndex: 0 }, 'without it the engine estimates the rate')
+  for (const rate of ['0', '-5', 'fast', '1.5', String(2 * 1024 ** 3)]) {
+    const res = await app.inject({ url: `/stream/${torrent.infoHash}/0?rate=${rate}` })
+    t.equal(res.statusCode, 400, `rate=${rate}`)
+    t.match(res.json().error.message, /rate must be the stream's bytes per second/)
+  }
+})
+
 t.test('an upper-case info hash finds the torrent', async t => {
   const { app, torrent } = setup(t)
   const res = await app.inject({ url: `/stream/${torrent.infoHash.toUpperCase()}/0`, headers: { range: 'bytes=0-0' } })

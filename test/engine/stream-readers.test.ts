@@ -28,7 +28,7 @@ function claimedPieces (readers: StreamReaders): number[] {
 t.test('before a rate is measured, a reader claims 20 s at 1 MiB/s from its position, earliest first', async t => {
   const host = fakeHost()
   const readers = new StreamReaders(host)
-  readers.create(0).setWindow(10 * MiB, 256 * MiB)
+  readers.create({ fileIndex: 0 }).setWindow(10 * MiB, 256 * MiB)
   const pieces = claimedPieces(readers)
   t.same([pieces[0], pieces.at(-1), pieces.length], [10, 29, 20])
   t.equal(readers.deadlineOf(10), host.clock.now, 'the piece at the position is due now')
@@ -39,7 +39,7 @@ t.test('before a rate is measured, a reader claims 20 s at 1 MiB/s from its posi
 t.test('a jump starts a new startup window; playback does not', async t => {
   const host = fakeHost()
   const readers = new StreamReaders(host)
-  const reader = readers.create(0)
+  const reader = readers.create({ fileIndex: 0 })
   reader.setWindow(0, 256 * MiB)
   host.clock.now += 1000
   reader.setWindow(MiB, 256 * MiB)
@@ -49,24 +49,39 @@ t.test('a jump starts a new startup window; playback does not', async t => {
   t.equal(readers.deadlineOf(101), host.clock.now, 'after a seek, the next 2 MiB are due at once again')
 })
 
+t.test('a reader that knows the stream rate (from the container) gets deadlines at that rate, however fast it reads', async t => {
+  const host = fakeHost()
+  const readers = new StreamReaders(host)
+  const reader = readers.create({ fileIndex: 0, bytesPerSecond: MiB / 2 })
+  reader.setWindow(0, 256 * MiB)
+  // ffmpeg reads as fast as pieces arrive: 4 MiB in a second, far above the film's rate
+  for (let step = 1; step <= 4; step++) {
+    host.clock.now += 250
+    reader.setWindow(step * MiB, 256 * MiB)
+  }
+  t.equal(readers.deadlineOf(6), host.clock.now + 1000 + 4000, 'two MiB past the position: four seconds of a 4 Mbit/s film')
+  const claimed = claimedPieces(readers)
+  t.equal(claimed.length, 10, 'the horizon is the minimum 20 s of that film: 10 MiB')
+})
+
 t.test('the window shrinks under memory pressure and a filling disk', async t => {
   const relaxed = new StreamReaders(fakeHost({ swarmRate: 4 * MiB }))
-  relaxed.create(0).setWindow(0, 256 * MiB)
+  relaxed.create({ fileIndex: 0 }).setWindow(0, 256 * MiB)
   t.equal(claimedPieces(relaxed).length, 120, 'a swarm at 4x the stream: 120 s ahead')
 
   const tight = new StreamReaders(fakeHost({ swarmRate: 4 * MiB, pressure: { memory: 1, diskFreeBytes: Infinity } }))
-  tight.create(0).setWindow(0, 256 * MiB)
+  tight.create({ fileIndex: 0 }).setWindow(0, 256 * MiB)
   t.equal(claimedPieces(tight).length, 8, 'memory at the budget: the minimum 8 s')
 
   const full = new StreamReaders(fakeHost({ swarmRate: 4 * MiB, pressure: { memory: 0, diskFreeBytes: 64 * MiB + 6 * MiB } }))
-  full.create(0).setWindow(0, 256 * MiB)
+  full.create({ fileIndex: 0 }).setWindow(0, 256 * MiB)
   t.equal(claimedPieces(full).length, 6, 'disk: what fits above the reserve')
 })
 
 t.test('opening an MKV at its start also claims its tail, where the cues are, from the end backwards', async t => {
   const host = fakeHost({ path: 'film.mkv' })
   const readers = new StreamReaders(host)
-  readers.create(0).setWindow(0, 256 * MiB)
+  readers.create({ fileIndex: 0 }).setWindow(0, 256 * MiB)
   const pieces = claimedPieces(readers)
   t.same(pieces.slice(-2), [254, 255])
   t.equal(readers.deadlineOf(0), host.clock.now, 'the first piece is due now')
@@ -78,7 +93,7 @@ t.test('opening an MKV at its start also claims its tail, where the cues are, fr
 t.test('reading the tail of an MP4 (its moov) claims the head the player comes back to', async t => {
   const host = fakeHost({ path: 'film.mp4' })
   const readers = new StreamReaders(host)
-  readers.create(0).setWindow(255 * MiB + 1000, 256 * MiB)
+  readers.create({ fileIndex: 0 }).setWindow(255 * MiB + 1000, 256 * MiB)
   t.equal(readers.deadlineOf(255), host.clock.now)
   t.equal(readers.deadlineOf(0), host.clock.now + 500)
   t.equal(readers.deadlineOf(1), host.clock.now + 500)
@@ -87,15 +102,15 @@ t.test('reading the tail of an MP4 (its moov) claims the head the player comes b
 
 t.test('a file without such an index claims neither end', async t => {
   const readers = new StreamReaders(fakeHost({ path: 'film.ts' }))
-  readers.create(0).setWindow(255 * MiB, 256 * MiB)
+  readers.create({ fileIndex: 0 }).setWindow(255 * MiB, 256 * MiB)
   t.same(claimedPieces(readers), [255])
 })
 
 t.test('closing a reader drops its claims; several readers merge to the earliest deadline', async t => {
   const host = fakeHost()
   const readers = new StreamReaders(host)
-  const a = readers.create(0)
-  const b = readers.create(0)
+  const a = readers.create({ fileIndex: 0 })
+  const b = readers.create({ fileIndex: 0 })
   a.setWindow(0, 256 * MiB)
   b.setWindow(5 * MiB, 256 * MiB)
   t.equal(readers.deadlineOf(5), host.clock.now, 'b needs piece 5 sooner than a does')
@@ -110,7 +125,7 @@ t.test('after the last reader closes the torrent streams on for a moment, then t
   let lingerEnded: () => void = () => {}
   const host = { ...fakeHost(), deadlinesChanged: () => { changes++; lingerEnded() } }
   const readers = new StreamReaders(host)
-  const reader = readers.create(0)
+  const reader = readers.create({ fileIndex: 0 })
   reader.setWindow(0, 256 * MiB)
   t.same([readers.streaming, readers.lingering], [true, false], 'reading')
   const closedAt = Date.now()
@@ -128,14 +143,14 @@ t.test('after the last reader closes the torrent streams on for a moment, then t
 t.test('a reader opening while the torrent lingers ends the lingering; stop ends it silently', async t => {
   let changes = 0
   const readers = new StreamReaders({ ...fakeHost(), deadlinesChanged: () => { changes++ } })
-  const first = readers.create(0)
+  const first = readers.create({ fileIndex: 0 })
   first.setWindow(0, 256 * MiB)
   first.close()
-  readers.create(0).setWindow(100 * MiB, 256 * MiB)
+  readers.create({ fileIndex: 0 }).setWindow(100 * MiB, 256 * MiB)
   t.same([readers.streaming, readers.lingering], [true, false], 'the next read came: streaming, not lingering')
 
   const other = new StreamReaders({ ...fakeHost(), deadlinesChanged: () => { changes++ } })
-  const reader = other.create(0)
+  const reader = other.create({ fileIndex: 0 })
   reader.setWindow(0, 256 * MiB)
   reader.close()
   other.stop()

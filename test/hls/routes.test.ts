@@ -41,6 +41,7 @@ if (!hasFfmpeg) {
     t.equal(made.status, 0, 'HEVC clip made')
     layout[HEVC] = [{ path: 'hevc.mkv', local: hevcPath }]
     const served: Record<string, string> = {}
+    const lengths = new Map<string, number>()
     const torrents = new Map<string, Torrent>()
     for (const [infoHash, files] of Object.entries(layout)) {
       const infos: TorrentFileInfo[] = []
@@ -49,14 +50,22 @@ if (!hasFfmpeg) {
         served[`/stream/${infoHash}/${index}`] = f.local
         const { size } = await stat(f.local)
         infos.push({ index, path: f.path, length: size, offset })
+        lengths.set(`${infoHash}/${index}`, size)
         offset += size
       }
       torrents.set(infoHash, { infoHash, name: 'x', hasMetadata: true, files: () => infos, whenMetadata: async () => {} } as unknown as Torrent)
     }
     const server = await startRangeServer(served)
     t.teardown(server.close)
+    /** The playback rate each title's ffmpeg was given, by `infoHash/fileIndex`. */
+    const rates = new Map<string, number | undefined>()
     const packager = createHlsPackager({
-      cacheDir: await tempDir(t), log: silentLogger(), streamUrl: (h, i) => `${server.url}/stream/${h}/${i}`
+      cacheDir: await tempDir(t),
+      log: silentLogger(),
+      streamUrl: (h, i, bytesPerSecond) => {
+        if (bytesPerSecond !== undefined) rates.set(`${h}/${i}`, bytesPerSecond)
+        return `${server.url}/stream/${h}/${i}`
+      }
     })
     await packager.start()
     t.teardown(packager.stop)
@@ -83,6 +92,9 @@ if (!hasFfmpeg) {
       t.equal(segment.headers['content-type'], 'video/mp2t')
       t.equal(segment.rawPayload[0], 0x47, 'an MPEG-TS sync byte')
       t.equal(Number(segment.headers['content-length']), segment.rawPayload.length)
+      const { durationSeconds } = info.json<{ durationSeconds: number }>()
+      const expectedRate = (lengths.get(`${MULTI}/1`) ?? NaN) / durationSeconds
+      t.ok(Math.abs((rates.get(`${MULTI}/1`) ?? 0) / expectedRate - 1) < 0.01, 'ffmpeg reads /stream with the film\'s bytes per second, so deadlines follow playback')
 
       const poster = await app.inject(`/hls/${MULTI}/1/poster.jpg`)
       t.equal(poster.statusCode, 200)
