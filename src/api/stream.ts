@@ -6,8 +6,8 @@
  * headers GET would send (Range included) without creating a reader, so it starts no download.
  * If-Range against our ETag is honoured. A client that disconnects closes the reader.
  * `?rate=<bytes per second>` tells the engine how fast the stream plays, when the client knows
- * (the HLS layer does, from the container), so piece deadlines follow playback rather than an
- * estimate from how fast the client reads.
+ * (the HLS layer does, from the container): piece deadlines are then never looser than playback
+ * needs, whatever the client's read pace has been so far.
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { AbortedError, FileNotFoundError, MetadataPendingError, RangeNotSatisfiableError, TorrentNotFoundError } from '../errors.js'

@@ -1,8 +1,9 @@
 /**
  * Stream readers turned into piece deadlines. A reader says where it reads (its window) and,
- * when it knows it, the stream's byte rate (else we estimate it from how fast its position
- * advances); every piece from the read position to a readahead horizon (in seconds of
- * playback) gets the time it is needed by (src/engine/readahead.ts sizes that horizon). Files whose index may sit at the end
+ * when it knows it, the stream's playback rate; we estimate its pace from how fast its position
+ * advances and take the faster of the two. Every piece from the read position to a readahead
+ * horizon (in seconds of playback) gets the time it is needed by (src/engine/readahead.ts sizes
+ * that horizon). Files whose index may sit at the end
  * (MP4, MKV…) get their tail when opened at the start, and their head when read at the tail.
  * The picker does the rest (earliest deadline first).
  */
@@ -127,7 +128,11 @@ class StreamReader implements ByteRangeReader {
   private bytesPerSecond = DEFAULT_BYTES_PER_SECOND
   private measured = false
   private readonly fileIndex: number | undefined
-  /** The stream's rate as its reader declared it; when set, nothing is estimated. */
+  /**
+   * The stream's playback rate as its reader declared it: deadlines are never looser than that,
+   * and tighter while the reader reads faster (ffmpeg running ahead to fill a player's buffer
+   * asks for each piece when its estimated pace says, not when playback will reach it).
+   */
   private readonly knownRate: number | undefined
 
   constructor (private readonly host: ReaderHost, private readonly registry: StreamReaders, options: ReaderOptions) {
@@ -167,7 +172,7 @@ class StreamReader implements ByteRangeReader {
 
   private deadlinesFor (from: number, to: number, now: number): Map<number, number> {
     const pieceLength = this.host.pieceLength()
-    const rate = Math.max(MIN_BYTES_PER_SECOND, this.knownRate ?? this.bytesPerSecond)
+    const rate = Math.max(MIN_BYTES_PER_SECOND, this.knownRate ?? 0, this.bytesPerSecond)
     const pressure = this.host.pressure()
     const seconds = readaheadSeconds(rate, this.host.downloadRate(), pressure)
     const horizonEnd = Math.min(to, from + readaheadBytes(seconds, rate, pressure))

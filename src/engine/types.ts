@@ -106,8 +106,8 @@ export interface ReaderOptions {
   fileIndex?: number
   /**
    * Bytes per second the stream plays at, when the reader knows it (the HLS layer does, from
-   * the container's duration). Piece deadlines then follow it; without it they follow an
-   * estimate of how fast the reader's position advances.
+   * the container's duration). Piece deadlines follow an estimate of how fast the reader's
+   * position advances, and with this are never looser than playback needs.
    */
   bytesPerSecond?: number
 }

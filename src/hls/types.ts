@@ -85,8 +85,8 @@ export interface HlsStats {
 
 /**
  * Turns a title into the local URL ffmpeg reads it from (the daemon's `/stream` route);
- * `bytesPerSecond`, the film's playback rate once probed, goes along so that the engine's piece
- * deadlines follow playback (`?rate=`).
+ * `bytesPerSecond`, the film's playback rate once probed, goes along (`?rate=`) so that the
+ * engine's piece deadlines are never looser than playback needs.
  */
 export type StreamUrl = (infoHash: string, fileIndex: number, bytesPerSecond?: number) => string
 
