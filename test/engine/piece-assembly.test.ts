@@ -17,6 +17,20 @@ t.test('a piece is handed out once its last block arrives, with everyone who sen
   t.equal(assembly.size, 0)
 })
 
+t.test('a partial piece holds only the blocks it has received, and a short last block fits exactly', async t => {
+  const MiB = 1024 * 1024
+  const sizes = (piece: number): number => piece === 9 ? BLOCK_LENGTH + 100 : MiB
+  const assembly = new PieceAssembly(sizes)
+  for (let piece = 0; piece < 9; piece++) assembly.addBlock(piece, 3, block(piece), 'webseed')
+  t.equal(assembly.bufferedBytes(), 9 * BLOCK_LENGTH, 'nine pieces begun, one block each: 144 KiB, not 9 MiB')
+  assembly.drop(4)
+  t.equal(assembly.bufferedBytes(), 8 * BLOCK_LENGTH)
+  t.equal(assembly.addBlock(9, 1, new Uint8Array(100).fill(8), 'a'), undefined)
+  const last = assembly.addBlock(9, 0, block(7), 'b')
+  t.same([last?.data.length, last?.data[0], last?.data[BLOCK_LENGTH - 1], last?.data[BLOCK_LENGTH], last?.data[BLOCK_LENGTH + 99]],
+    [BLOCK_LENGTH + 100, 7, 7, 8, 8])
+})
+
 t.test('completed pieces count as storing until released; dropped partial pieces never do', async t => {
   const assembly = new PieceAssembly(() => PIECE)
   assembly.addBlock(0, 0, block(0), 'a')
