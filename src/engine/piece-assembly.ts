@@ -50,6 +50,9 @@ export class PieceAssembly {
       partial = { size, blocks: new Array<Buffer | undefined>(Math.ceil(size / BLOCK_LENGTH)), receivedCount: 0, contributors: new Set() }
       this.pieces.set(piece, partial)
     }
+    if (!(Number.isInteger(block) && block >= 0 && block < partial.blocks.length)) {
+      throw new RangeError(`block ${block} is outside piece ${piece}, which has ${partial.blocks.length}`)
+    }
     if (partial.blocks[block] !== undefined) return undefined
     const held = this.spareBlocks.pop() ?? Buffer.allocUnsafe(BLOCK_LENGTH)
     held.set(data)

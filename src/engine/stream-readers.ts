@@ -3,9 +3,9 @@
  * when it knows it, the stream's playback rate; we estimate its pace from how fast its position
  * advances and take the faster of the two. Every piece from the read position to a readahead
  * horizon (in seconds of playback) gets the time it is needed by (src/engine/readahead.ts sizes
- * that horizon). Files whose index may sit at the end
- * (MP4, MKV…) get their tail when opened at the start, and their head when read at the tail.
- * The picker does the rest (earliest deadline first).
+ * that horizon). Files whose index may sit at the end (MP4, MKV…) get their tail when opened at
+ * the start, and their head when read at the tail. The picker does the rest (earliest deadline
+ * first).
  */
 import { AbortedError } from '../errors.js'
 import { readaheadBytes, readaheadSeconds, type ReadaheadPressure } from './readahead.js'

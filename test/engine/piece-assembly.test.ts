@@ -15,6 +15,7 @@ t.test('a piece is handed out once its last block arrives, with everyone who sen
   t.equal(done?.data[0], 1)
   t.equal(done?.data[PIECE - 1], 2)
   t.equal(assembly.size, 0)
+  t.throws(() => assembly.addBlock(3, 2, block(0), 'a'), RangeError, 'a block past the piece\'s end is a caller bug, not a hole to fill')
 })
 
 t.test('a partial piece holds only the blocks it has received, and a short last block fits exactly', async t => {
