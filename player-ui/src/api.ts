@@ -3,24 +3,10 @@
  * `ApiError` carries both so screens can say what went wrong in words for the viewer.
  */
 
-export type TorrentState = 'metadata' | 'checking' | 'downloading' | 'seeding' | 'stopped' | 'error'
+import type { Title } from '../../src/rental/title.js'
 
-export interface Title {
-  id: string
-  infoHash: string
-  fileIndex: number
-  name: string
-  lengthBytes: number
-  progress: number
-  state: TorrentState
-  playable: boolean
-  notice?: string
-  posterUrl: string
-  playlistUrl: string
-  infoUrl: string
-  lastPositionSeconds: number
-  lastWatchedAt: number | null
-}
+export type { TorrentState } from '../../src/engine/torrent-state.js'
+export type { Title }
 
 export interface MediaInfo {
   durationSeconds: number

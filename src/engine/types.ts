@@ -3,6 +3,9 @@
  * Everything here is read-only views and narrow operations; the wiring lives in src/engine/.
  */
 import type { UploadMode } from './choker.js'
+import type { TorrentState } from './torrent-state.js'
+
+export type { TorrentState }
 
 /** One file of a torrent, with its place in the torrent's byte space. */
 export interface TorrentFileInfo {
@@ -13,8 +16,6 @@ export interface TorrentFileInfo {
   /** Byte offset of the file's first byte in the concatenation of all files. */
   offset: number
 }
-
-export type TorrentState = 'metadata' | 'checking' | 'downloading' | 'seeding' | 'stopped' | 'error'
 
 export interface FileStats extends TorrentFileInfo {
   /** Verified bytes of this file on disk. */

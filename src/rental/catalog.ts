@@ -5,31 +5,11 @@
  * unplayable title naming its largest file, so the viewer sees why it will not play.
  */
 import { BadRequestError, FileNotFoundError, TorrentNotFoundError } from '../errors.js'
-import type { Engine, FileStats, Torrent, TorrentState } from '../engine/types.js'
+import type { Engine, FileStats, Torrent } from '../engine/types.js'
+import type { Title } from './title.js'
 import type { WatchHistory } from './watch-history.js'
 
-/** A film as the player UI sees it. */
-export interface Title {
-  /** `<infoHash>-<fileIndex>`. */
-  id: string
-  infoHash: string
-  fileIndex: number
-  /** For people: from the file or torrent name, without extension and release dots. */
-  name: string
-  lengthBytes: number
-  /** 0..1 of this file's bytes verified on disk. */
-  progress: number
-  state: TorrentState
-  /** False for a torrent without any video file; `notice` says why. */
-  playable: boolean
-  notice?: string
-  posterUrl: string
-  playlistUrl: string
-  infoUrl: string
-  lastPositionSeconds: number
-  /** Milliseconds since the epoch; null when never watched. */
-  lastWatchedAt: number | null
-}
+export type { Title }
 
 export interface CatalogComponents {
   engine: Pick<Engine, 'list' | 'get'>
