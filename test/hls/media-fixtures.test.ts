@@ -27,10 +27,10 @@ function boxes (bytes: Buffer): string[] {
   return out
 }
 
-t.test('the arguments are bit-exact with a fixed thread count and a fixed GOP', async t => {
+t.test('the arguments are bit-exact with one encoder thread and a fixed GOP', async t => {
   for (const kind of ['mp4-moov-front', 'mp4-moov-end', 'mkv-aac', 'mkv-ac3'] as const) {
     const args = mediaFixtureArgs(kind, '/out', { seconds: 10, width: 1280, height: 720 }).join(' ')
-    for (const part of ['-fflags +bitexact -flags:v +bitexact -flags:a +bitexact', '-threads 2', '-g 60 -keyint_min 60 -sc_threshold 0', 'testsrc2=size=1280x720:rate=30', '-t 10']) {
+    for (const part of ['-fflags +bitexact -flags:v +bitexact -flags:a +bitexact', '-threads 1', '-g 60 -keyint_min 60 -sc_threshold 0', 'testsrc2=size=1280x720:rate=30', '-t 10']) {
       t.ok(args.includes(part), `${kind}: ${part}`)
     }
   }
