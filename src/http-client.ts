@@ -1,8 +1,10 @@
 /**
- * HTTP(S) GET over node:http with keep-alive connections, for the daemon's own byte-range
- * reads: web seeds, and the HLS layer reading `/stream`. Node's fetch (undici) cost the daemon
- * about 40 MiB more peak RSS and 2.5 times the CPU in a loop of 16 KiB range requests measured
- * here, and a web seed makes thousands of those per film.
+ * HTTP(S) requests over node:http with keep-alive connections, for the daemon's own byte-range
+ * reads (web seeds, the HLS layer reading `/stream`) and the `reel` CLI's calls to the daemon.
+ * Node's fetch (undici) is not used anywhere in Reel: its first call compiles undici's
+ * WebAssembly HTTP parser, which raised a process's peak RSS by 42 MiB here, and in a loop of
+ * 16 KiB range requests it cost about 40 MiB more and 2.5 times the CPU. The daemon runs with
+ * `--no-experimental-fetch` (src/cli/node-flags.ts) so no dependency can call it either.
  */
 import http from 'node:http'
 import https from 'node:https'
@@ -33,18 +35,31 @@ export interface HttpGetOptions {
   signal?: AbortSignal
 }
 
+export interface HttpRequestOptions extends HttpGetOptions {
+  method: string
+  /** Sent with a content-length; none for a request without a body. */
+  body?: Uint8Array | string
+}
+
+/** `httpRequest` with method GET. */
+export async function httpGet (url: string | URL, options: HttpGetOptions = {}): Promise<HttpResponse> {
+  return await httpRequest(url, { ...options, method: 'GET' })
+}
+
 /**
- * Sends a GET and resolves once the response headers are in. Redirects are not followed.
+ * Sends a request and resolves once the response headers are in. Redirects are not followed.
  * Rejects with a TypeError for a URL that is not http(s), and with the socket's error (or the
  * signal's AbortError) when the request fails.
  */
-export async function httpGet (url: string | URL, options: HttpGetOptions = {}): Promise<HttpResponse> {
+export async function httpRequest (url: string | URL, options: HttpRequestOptions): Promise<HttpResponse> {
   const target = typeof url === 'string' ? new URL(url) : url
   const protocol = target.protocol
   if (protocol !== 'http:' && protocol !== 'https:') throw new TypeError(`${target.href} is not an http(s) URL`)
   const client = protocol === 'https:' ? https : http
+  const body = options.body
+  const headers = body === undefined ? options.headers : { ...options.headers, 'content-length': String(Buffer.byteLength(body)) }
   return await new Promise((resolve, reject) => {
-    const request = client.get(target, { headers: options.headers, agent: agents[protocol], signal: options.signal }, body => {
+    const request = client.request(target, { method: options.method, headers, agent: agents[protocol], signal: options.signal }, body => {
       // A reader of the body sees its errors; one that has stopped reading must not crash the daemon.
       body.on('error', () => {})
       resolve({
@@ -58,5 +73,13 @@ export async function httpGet (url: string | URL, options: HttpGetOptions = {}):
       })
     })
     request.on('error', reject)
+    request.end(body)
   })
+}
+
+/** Reads a response body to its end as UTF-8 text. */
+export async function readText (response: HttpResponse): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of response.body) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
 }

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { DaemonUnreachableError, UsageError } from '../errors.js'
 import type { AddedTorrent, ErrorBody, TorrentView } from '../api/index.js'
+import { httpRequest, readText } from '../http-client.js'
 import { parseClientArgs } from './args.js'
 import type { CliContext } from './daemon.js'
 
@@ -12,19 +13,23 @@ const TIMEOUT_MS = 15_000
 
 interface ApiAnswer { status: number, body: unknown }
 
-async function call (url: string, init: RequestInit = {}): Promise<ApiAnswer> {
-  let res: Response
+interface ApiRequest { method: string, headers?: Record<string, string>, body?: Uint8Array | string }
+
+async function call (url: string, request: ApiRequest = { method: 'GET' }): Promise<ApiAnswer> {
+  const signal = AbortSignal.timeout(TIMEOUT_MS)
+  let status: number
+  let text: string
   try {
-    res = await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) })
+    const res = await httpRequest(url, { ...request, signal })
+    status = res.status
+    text = await readText(res)
   } catch (err) {
-    const cause = (err as { cause?: { code?: string, message?: string } }).cause
-    const reason = cause?.code ?? cause?.message ?? (err as Error).message
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message
     throw new DaemonUnreachableError(`cannot reach the daemon at ${new URL(url).origin} (${reason}); start it with "reel daemon" or pass --url`, { cause: err })
   }
-  const text = await res.text()
   let body: unknown = text
   try { body = text === '' ? undefined : JSON.parse(text) } catch {}
-  return { status: res.status, body }
+  return { status, body }
 }
 
 function failed (answer: ApiAnswer, ctx: CliContext): number {
@@ -37,10 +42,10 @@ export async function runAdd (argv: readonly string[], ctx: CliContext): Promise
   const args = parseClientArgs(argv, ctx.env)
   const source = args.positionals[0]
   if (source === undefined || args.positionals.length > 1) throw new UsageError('reel add takes one .torrent file or magnet link')
-  const init: RequestInit = source.startsWith('magnet:')
+  const request: ApiRequest = source.startsWith('magnet:')
     ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ magnet: source }) }
     : { method: 'POST', headers: { 'content-type': 'application/x-bittorrent' }, body: await readTorrentFile(source) }
-  const answer = await call(`${args.url}/api/torrents`, init)
+  const answer = await call(`${args.url}/api/torrents`, request)
   if (answer.status !== 201) return failed(answer, ctx)
   const added = answer.body as AddedTorrent
   if (args.json) {

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --no-experimental-fetch
 /** The `reel` executable (package.json `bin`); the commands live in ./index.ts. */
 import { runCli } from './index.js'
 

@@ -135,6 +135,10 @@ class DiskPieceStore implements PieceStore {
     return await this.track(async () => {
       let data: Uint8Array
       try {
+        // most pieces of a torrent just added have no file or lie past its end: skip those without reading
+        for (const segment of this.layout.pieceSegments(piece)) {
+          if (!await this.files.reaches(segment)) return false
+        }
         data = await this.readRange(piece * this.layout.pieceLength, this.layout.pieceSize(piece))
       } catch {
         return false // a file is missing or short: nothing there to adopt
@@ -236,7 +240,8 @@ class DiskPieceStore implements PieceStore {
 
   /** Reads torrent bytes whose pieces are verified; a missing or short file loses the pieces it should hold. */
   private async readRange (offset: number, length: number): Promise<Uint8Array> {
-    const out = Buffer.alloc(length)
+    // not zeroed: every byte is read from disk, or the read throws before `out` is returned
+    const out = Buffer.allocUnsafe(length)
     for (const segment of this.layout.segments(offset, length)) {
       const got = await this.files.read(segment, out.subarray(segment.offset - offset, segment.offset - offset + segment.length))
       if (got < segment.length) {

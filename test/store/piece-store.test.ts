@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import * as fsp from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { AbortedError, PieceHashMismatchError, PieceNotAvailableError } from '../../src/errors.js'
@@ -111,6 +112,36 @@ t.test('reading a piece that is not verified fails with a clear error', async t 
   await store.close()
   await t.rejects(store.read(0, 4), AbortedError, 'the store is closed')
   await t.rejects(store.putPiece(1, torrent.piece(1)), AbortedError)
+})
+
+t.test('data already on disk is adopted when it matches; pieces a file does not reach are skipped unread', async t => {
+  const torrent = syntheticTorrent({ seed: 12, pieceLength: 100, files: [['f/a', 250], ['f/b', 350]] })
+  const root = tempDir(t)
+  mkdirSync(join(root, 'data', 'f'), { recursive: true })
+  writeFileSync(join(root, 'data', 'f', 'a'), torrent.content.subarray(0, 250)) // pieces 0, 1, and 2's first half
+  // f/b is missing: piece 2 (a's tail, b's head) and pieces 3..5 cannot be on disk
+  let bytesRead = 0
+  const countingFs = {
+    ...fsp,
+    open: async (...args: Parameters<typeof fsp.open>) => {
+      const handle = await fsp.open(...args)
+      const read = handle.read.bind(handle) as (...a: unknown[]) => Promise<{ bytesRead: number }>
+      Object.assign(handle, { read: async (...a: unknown[]) => { const r = await read(...a); bytesRead += r.bytesRead; return r } })
+      return handle
+    }
+  }
+  const store = createPieceStore(initFor(torrent, root, { fs: countingFs }))
+  await store.open()
+  const adopted = []
+  for (let piece = 0; piece < store.pieceCount; piece++) adopted.push(await store.adoptExisting(piece))
+  t.same(adopted, [true, true, false, false, false, false])
+  t.equal(bytesRead, 200, 'only the two pieces the file holds were read')
+  t.same(await store.read(0, 200), torrent.content.subarray(0, 200))
+
+  writeFileSync(join(root, 'data', 'f', 'b'), Buffer.alloc(350, 7)) // the right length, the wrong bytes
+  t.same(await store.adoptExisting(3), false, 'a piece whose bytes do not match its hash is not adopted')
+  t.equal(store.verifiedCount(), 2)
+  await store.close()
 })
 
 t.test('destroy deletes the journal and, unless told to keep it, the data', async t => {
