@@ -114,6 +114,8 @@ export function buildDaemon (init: DaemonInit): Daemon {
     log,
     dataDir: config.dataDir,
     engineRunning: () => running,
+    // a new film is prepared at once rather than at the prefetch's next look
+    torrentAdded: () => { prefetch.check() },
     titles: { catalog, history, presence, presenceChanged: () => seeding?.presenceChanged(), titlesListed: () => { prefetch.check() } },
     seeding,
     uiRoot: init.uiRoot

@@ -13,7 +13,7 @@ import { metricsRoutes } from './metrics.js'
 import { streamRoutes } from './stream.js'
 import { settingsRoutes, type SettingsRoutesInit } from './settings.js'
 import { titleRoutes, type TitleRoutesInit } from './titles.js'
-import { DEFAULT_TORRENT_BODY_LIMIT, torrentRoutes } from './torrents.js'
+import { DEFAULT_TORRENT_BODY_LIMIT, torrentRoutes, type TorrentRoutesInit } from './torrents.js'
 import { uiRoutes } from './ui.js'
 
 export interface HttpAppInit {
@@ -25,6 +25,8 @@ export interface HttpAppInit {
   dataDir?: string
   /** Largest `POST /api/torrents` body; default 16 MiB. */
   torrentBodyLimit?: number
+  /** Called once `POST /api/torrents` has added a torrent. */
+  torrentAdded?: TorrentRoutesInit['torrentAdded']
   /** How long a stream of a magnet without metadata waits for it; default 30 s. */
   metadataTimeoutMs?: number
   /** Bytes each stream claims ahead of its read position; default 8 MiB. */
@@ -54,7 +56,7 @@ export function buildHttpApp (init: HttpAppInit): FastifyInstance {
     log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request')
   })
 
-  void app.register(torrentRoutes({ engine: init.engine, bodyLimit: init.torrentBodyLimit ?? DEFAULT_TORRENT_BODY_LIMIT }))
+  void app.register(torrentRoutes({ engine: init.engine, bodyLimit: init.torrentBodyLimit ?? DEFAULT_TORRENT_BODY_LIMIT, torrentAdded: init.torrentAdded }))
   void app.register(streamRoutes({ engine: init.engine, metadataTimeoutMs: init.metadataTimeoutMs, readahead: init.readahead }))
   void app.register(healthRoutes({ engineRunning: init.engineRunning ?? (() => true), dataDir: init.dataDir }))
   void app.register(metricsRoutes({ engine: init.engine }))

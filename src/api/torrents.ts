@@ -14,6 +14,8 @@ export interface TorrentRoutesInit {
   engine: Engine
   /** Largest accepted request body in bytes; default 16 MiB. */
   bodyLimit?: number
+  /** Called once a torrent is added, before the 201 is sent. */
+  torrentAdded?: (torrent: Torrent) => void
 }
 
 /** Answer to `POST /api/torrents`. */
@@ -64,6 +66,7 @@ export function torrentRoutes (init: TorrentRoutesInit): FastifyPluginAsync {
 
     app.post('/api/torrents', { bodyLimit }, async (request, reply) => {
       const torrent = await engine.add(addInput(request.body))
+      init.torrentAdded?.(torrent)
       return await reply.code(201).send(added(torrent))
     })
 

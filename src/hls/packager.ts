@@ -53,7 +53,8 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
   // Posters are made one at a time, probe included, and not while a film plays, is about to
   // (its playlist was asked for moments ago) or a probe runs (up to POSTER_DEFER_MS): a home
   // screen asks for all at once, and each ffmpeg decoding a frame costs as much memory as the
-  // player's own remux, which needs the box's memory, cores and bandwidth more.
+  // player's own remux, which needs the box's memory, cores and bandwidth more. A poster being
+  // made when a film starts is stopped and made again later (posterInterrupts).
   let posterQueue: Promise<unknown> = Promise.resolve()
   let lastPlayRequestAt = -Infinity
   const playing = (): boolean => sessions.size > 0 || clock.now() - lastPlayRequestAt < PLAY_STARTING_MS
@@ -62,6 +63,24 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
     const busy = (): boolean => playing() || tools.pids().length > 0
     while (busy() && clock.now() < giveUpAt && !shutdown.signal.aborted) {
       await new Promise(resolve => setTimeout(resolve, 250).unref())
+    }
+  }
+  const posterInterrupts = new Set<AbortController>()
+  const makePosterWhenIdle = async (file: TitleFile): Promise<MediaFile> => {
+    for (;;) {
+      await untilNothingPlays()
+      const interrupt = new AbortController()
+      posterInterrupts.add(interrupt)
+      try {
+        return await makePoster({
+          file, probe: await media.probe(file), dir: join(init.cacheDir, 'posters'), tools, ffmpeg, streamUrl: init.streamUrl, signal: AbortSignal.any([shutdown.signal, interrupt.signal]), log
+        })
+      } catch (err) {
+        if (!interrupt.signal.aborted || shutdown.signal.aborted) throw err
+        log.debug({ infoHash: file.infoHash, fileIndex: file.fileIndex }, 'poster stopped for a film starting; it is made again later')
+      } finally {
+        posterInterrupts.delete(interrupt)
+      }
     }
   }
   let sessionCounter = 0
@@ -164,6 +183,7 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
     },
 
     async playlist (file, options: PlaylistOptions = {}) {
+      for (const interrupt of posterInterrupts) interrupt.abort(new AbortedError('a film is starting'))
       const { plan } = await playable(file, options)
       return renderPlaylist(plan, options.segmentQuery ?? '')
     },
@@ -207,9 +227,7 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
       const key = titleKey(file)
       let pending = posters.get(key)
       if (pending === undefined) {
-        pending = posterQueue.then(untilNothingPlays).then(async () => await makePoster({
-          file, probe: await media.probe(file), dir: join(init.cacheDir, 'posters'), tools, ffmpeg, streamUrl: init.streamUrl, signal: shutdown.signal, log
-        }))
+        pending = posterQueue.then(async () => await makePosterWhenIdle(file))
         posterQueue = pending.catch(() => {})
         posters.set(key, pending)
         pending.catch(() => { posters.delete(key) })

@@ -30,6 +30,21 @@ t.test('posting a .torrent file adds it and answers 201 with its files', async t
   t.equal(engine.get(film.infoHash), film)
 })
 
+t.test('the torrentAdded hook hears of each added torrent, and not of a refused one', async t => {
+  const engine = new FakeEngine()
+  const film = new FakeTorrent({ name: 'Film', pieceLength: 64, files: [{ path: 'film.mp4', content: patternBytes(100) }] })
+  engine.accept(TORRENT_BYTES, film)
+  const heard: string[] = []
+  const app = buildHttpApp({ engine, log: silentLogger(), torrentAdded: torrent => { heard.push(torrent.infoHash) } })
+  t.teardown(async () => { await app.close() })
+  const post = async (payload: Buffer): Promise<number> => (await app.inject({
+    method: 'POST', url: '/api/torrents', headers: { 'content-type': 'application/x-bittorrent' }, payload
+  })).statusCode
+  t.equal(await post(TORRENT_BYTES), 201)
+  t.equal(await post(Buffer.from('not bencode')), 400)
+  t.same(heard, [film.infoHash])
+})
+
 t.test('a .torrent file sent as application/octet-stream is accepted too', async t => {
   const { app } = setup(t)
   const res = await app.inject({ method: 'POST', url: '/api/torrents', headers: { 'content-type': 'application/octet-stream' }, payload: TORRENT_BYTES })

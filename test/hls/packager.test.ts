@@ -4,10 +4,25 @@
  * re-encoded only when the TV cannot play it, one session per viewer, idle reaping, clear
  * errors for bad input, and no ffmpeg left behind.
  */
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
 import type { MediaFixtureKind } from '../../src/cli/demo-media.js'
 import { hasFfmpeg, childMediaTools, mediaFixtures, parsePlaylist, segmentCodecs, segmentStarts, startPackagerRig } from './media.js'
+
+/** Polls `find` every 20 ms until it answers, for up to 20 s. */
+async function waitForChild (find: () => number | undefined): Promise<number> {
+  for (let tries = 0; tries < 1000; tries++) {
+    const found = find()
+    if (found !== undefined) return found
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
+  throw new Error('the media tool looked for did not appear (or go away) within 20 s')
+}
+
+function commandOf (pid: number): string {
+  try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8') } catch { return '' }
+}
 
 if (!hasFfmpeg) {
   t.plan(0, 'ffmpeg and ffprobe are not installed')
@@ -161,6 +176,23 @@ if (!hasFfmpeg) {
     await t.rejects(rig.packager.poster(corrupt), { code: 'REEL_ERR_MEDIA_UNREADABLE' })
     const good = await rig.title('mp4-moov-front')
     t.equal((await rig.packager.info(good)).playable, true)
+  })
+
+  t.test('a poster being made when a film starts is stopped, and made once the film has started', async t => {
+    let now = 0
+    const rig = await startPackagerRig(t, fixtures, { clock: { now: () => now } }, { bytesPerSecond: 64 * 1024 })
+    const title = await rig.title('mp4-moov-front')
+    const before = new Set(childMediaTools())
+    const poster = rig.packager.poster(title)
+    let settled = false
+    void poster.finally(() => { settled = true })
+    const posterFfmpeg = await waitForChild(() => childMediaTools().find(pid => !before.has(pid) && commandOf(pid).includes('.partial.jpg')))
+    await rig.packager.playlist(title) // Play: the poster's ffmpeg is stopped
+    await waitForChild(() => childMediaTools().includes(posterFfmpeg) ? undefined : posterFfmpeg)
+    t.equal(settled, false, 'the poster is still pending, not failed')
+    now += 60_000 // the film has started long ago: posters may be made again
+    const made = await poster
+    t.equal((await readFile(made.path)).subarray(0, 3).toString('hex'), 'ffd8ff', 'then made in full')
   })
 
   t.test('a poster frame is a ~480 px JPEG, made once', async t => {
