@@ -4,17 +4,12 @@
  */
 
 import type { Title } from '../../src/rental/title.js'
+import type { MediaInfoView as MediaInfo } from '../../src/hls/media-info.js'
+import type { SeedingSettings } from '../../src/seeding/settings.js'
 
 export type { TorrentState } from '../../src/engine/torrent-state.js'
-export type { Title }
-
-export interface MediaInfo {
-  durationSeconds: number
-  video: { codec: string, width: number, height: number }
-  audio: { codec: string, channels: number } | null
-  audioTranscoded: boolean
-  playable: true
-}
+export type { Rate } from '../../src/seeding/settings.js'
+export type { MediaInfo, Title }
 
 /** The fields of `GET /api/torrents/:infoHash` the player shows. */
 export interface TorrentActivity {
@@ -26,22 +21,8 @@ export interface TorrentActivity {
   bytesFromWebSeeds: number
 }
 
-/** Bytes per second; `null` is unlimited. */
-export type Rate = number | null
-
-/** The viewer's sharing budget (`GET/PUT /api/settings`, src/seeding/settings.ts). */
-export interface SharingBudget {
-  /** 0 shares nothing while idle. */
-  idleRate: Rate
-  /** 0 shares only with peers that feed the film on screen. */
-  watchingRate: Rate
-  windows: Array<{ start: string, end: string, rate: Rate }>
-  /** Bytes per calendar month; `null` for no cap. */
-  monthlyCap: number | null
-  paused: boolean
-  quietPeriodSeconds: number
-  diskCap: { bytes: number } | { percent: number } | null
-}
+/** The viewer's sharing budget (`GET/PUT /api/settings`). */
+export type SharingBudget = SeedingSettings
 
 /** The budget fields the settings screen edits with the remote. */
 export type BudgetPatch = Partial<Pick<SharingBudget, 'idleRate' | 'watchingRate' | 'monthlyCap' | 'paused'>>

@@ -3,7 +3,10 @@
  * container's index, and the packager's public interface. Nothing here touches the world.
  */
 import type { Logger } from '../log.js'
+import type { AudioInfo, MediaInfoView, VideoInfo } from './media-info.js'
 import type { ToolRunner } from './media-tool.js'
+
+export type { AudioInfo, MediaInfoView, VideoInfo }
 
 /** One file of a torrent as the HLS layer sees it: an identity, a name (for its extension) and a length. */
 export interface TitleFile {
@@ -14,8 +17,6 @@ export interface TitleFile {
   length: number
 }
 
-export interface VideoInfo { codec: string, width: number, height: number }
-export interface AudioInfo { codec: string, channels: number }
 
 /** What ffprobe told us, reduced to what packaging needs. Cached in memory and on disk. */
 export interface MediaProbe {
@@ -28,14 +29,6 @@ export interface MediaProbe {
   audio: (AudioInfo & { streamIndex: number }) | null
 }
 
-/** The answer of `GET /hls/:infoHash/:fileIndex/info`. */
-export interface MediaInfoView {
-  durationSeconds: number
-  video: VideoInfo
-  audio: AudioInfo | null
-  audioTranscoded: boolean
-  playable: true
-}
 
 /**
  * A VOD segmentation of a film: segment `i` covers source presentation times
