@@ -41,6 +41,8 @@ class DiskPieceStore implements PieceStore {
   private readonly inFlight = new Set<Promise<unknown>>()
   private readonly checks = new Map<number, Promise<void>>()
   private readonly lostListeners: Array<(piece: number) => void> = []
+  /** Files a write of this store had to create: nothing in them predates the store, so nothing to adopt. */
+  private readonly createdFiles = new Set<string>()
 
   constructor (init: PieceStoreInit) {
     this.layout = new TorrentLayout(init.files, init.pieceLength)
@@ -58,7 +60,10 @@ class DiskPieceStore implements PieceStore {
     this.resumeFile = resolve(init.resumeFile)
     // The engine hands a logger that already carries the infoHash.
     this.log = (init.log ?? silentLogger()).child({ component: 'store' })
-    this.files = new TorrentFiles(this.fs, resolve(init.dir), init.files, init.maxOpenFiles ?? 32, path => { this.loseFile(path) })
+    this.files = new TorrentFiles(this.fs, resolve(init.dir), init.files, init.maxOpenFiles ?? 32, path => {
+      this.createdFiles.add(path)
+      this.loseFile(path)
+    })
     this.journal = new ResumeJournal({
       fs: this.fs,
       file: this.resumeFile,
@@ -135,9 +140,9 @@ class DiskPieceStore implements PieceStore {
     return await this.track(async () => {
       let data: Uint8Array
       try {
-        // most pieces of a torrent just added have no file or lie past its end: skip those without reading
+        // skipped unread: pieces in files this store created (it wrote all they hold) or past a file's end
         for (const segment of this.layout.pieceSegments(piece)) {
-          if (!await this.files.reaches(segment)) return false
+          if (this.createdFiles.has(segment.path) || await this.files.size(segment.path) < segment.fileOffset + segment.length) return false
         }
         data = await this.readRange(piece * this.layout.pieceLength, this.layout.pieceSize(piece))
       } catch {

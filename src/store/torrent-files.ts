@@ -56,19 +56,6 @@ export class TorrentFiles {
     })
   }
 
-  /** Whether the file already holds bytes up to the segment's end; reads nothing, false when missing. */
-  async reaches (segment: Segment): Promise<boolean> {
-    return await this.io('checking', this.diskPath(segment.path), async () => {
-      try {
-        const { size } = await this.pool.use(segment.path, 'read', async handle => await handle.stat())
-        return size >= segment.fileOffset + segment.length
-      } catch (err) {
-        if (errnoCode(err) === 'ENOENT') return false
-        throw err
-      }
-    })
-  }
-
   /** Reads the segment into `into`; returns how many bytes the file had (fewer when short, 0 when missing). */
   async read (segment: Segment, into: Uint8Array): Promise<number> {
     return await this.io('reading', this.diskPath(segment.path), async () => {

@@ -114,14 +114,10 @@ t.test('reading a piece that is not verified fails with a clear error', async t 
   await t.rejects(store.putPiece(1, torrent.piece(1)), AbortedError)
 })
 
-t.test('data already on disk is adopted when it matches; pieces a file does not reach are skipped unread', async t => {
-  const torrent = syntheticTorrent({ seed: 12, pieceLength: 100, files: [['f/a', 250], ['f/b', 350]] })
-  const root = tempDir(t)
-  mkdirSync(join(root, 'data', 'f'), { recursive: true })
-  writeFileSync(join(root, 'data', 'f', 'a'), torrent.content.subarray(0, 250)) // pieces 0, 1, and 2's first half
-  // f/b is missing: piece 2 (a's tail, b's head) and pieces 3..5 cannot be on disk
+/** A StoreFs that counts the bytes read through its file handles. */
+function countingFs (): { fs: typeof fsp, bytesRead: () => number } {
   let bytesRead = 0
-  const countingFs = {
+  const fs = {
     ...fsp,
     open: async (...args: Parameters<typeof fsp.open>) => {
       const handle = await fsp.open(...args)
@@ -130,17 +126,36 @@ t.test('data already on disk is adopted when it matches; pieces a file does not 
       return handle
     }
   }
-  const store = createPieceStore(initFor(torrent, root, { fs: countingFs }))
+  return { fs, bytesRead: () => bytesRead }
+}
+
+t.test('data already on disk is adopted when it matches; pieces past a file\'s end are skipped unread', async t => {
+  const torrent = syntheticTorrent({ seed: 12, pieceLength: 100, files: [['f/a', 250], ['f/b', 350]] })
+  const root = tempDir(t)
+  mkdirSync(join(root, 'data', 'f'), { recursive: true })
+  writeFileSync(join(root, 'data', 'f', 'a'), torrent.content.subarray(0, 250)) // pieces 0, 1, and 2's first half
+  writeFileSync(join(root, 'data', 'f', 'b'), Buffer.alloc(100, 7)) // 100 wrong bytes: piece 2's second half and half of 3
+  const counting = countingFs()
+  const store = createPieceStore(initFor(torrent, root, { fs: counting.fs }))
   await store.open()
   const adopted = []
   for (let piece = 0; piece < store.pieceCount; piece++) adopted.push(await store.adoptExisting(piece))
-  t.same(adopted, [true, true, false, false, false, false])
-  t.equal(bytesRead, 200, 'only the two pieces the file holds were read')
+  t.same(adopted, [true, true, false, false, false, false], 'piece 2 does not match its hash; 3..5 lie past the end of f/b')
+  t.equal(counting.bytesRead(), 300, 'read: pieces 0, 1 and 2, nothing of 3..5')
   t.same(await store.read(0, 200), torrent.content.subarray(0, 200))
-
-  writeFileSync(join(root, 'data', 'f', 'b'), Buffer.alloc(350, 7)) // the right length, the wrong bytes
-  t.same(await store.adoptExisting(3), false, 'a piece whose bytes do not match its hash is not adopted')
   t.equal(store.verifiedCount(), 2)
+  await store.close()
+})
+
+t.test('nothing is read to adopt from a file the store created itself, even where it now reaches', async t => {
+  const torrent = syntheticTorrent({ seed: 13, pieceLength: 100, files: [['f/b', 350]] })
+  const root = tempDir(t)
+  const counting = countingFs()
+  const store = createPieceStore(initFor(torrent, root, { fs: counting.fs }))
+  await store.open()
+  await store.putPiece(3, torrent.piece(3)) // creates f/b, 350 bytes long, holes before piece 3
+  t.same([await store.adoptExisting(0), await store.adoptExisting(1), await store.adoptExisting(2)], [false, false, false])
+  t.equal(counting.bytesRead(), 0)
   await store.close()
 })
 
