@@ -6,9 +6,9 @@
 // 127.0.0.1 only; DHT, LSD, UPnP, NAT-PMP, uTP and PEX are off; the only
 // trackers are those of the torrent. It exits on SIGTERM, SIGINT or stdin close.
 // Lines on stdin are commands: `connect HOST:PORT`.
-import net from 'node:net'
 import { readFileSync, mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { emit, fail, startLoopbackClient, stopper } from './wt_process.mjs'
 
 const { values: a } = parseArgs({
   options: {
@@ -28,84 +28,33 @@ const { values: a } = parseArgs({
   }
 })
 
-function emit (event, fields = {}) {
-  process.stdout.write(JSON.stringify({ event, ...fields }) + '\n')
-}
-
-function fail (message) {
-  emit('error', { message })
-  process.exit(2)
-}
-
 if ((a.torrent === undefined) === (a.magnet === undefined)) fail('need exactly one of --torrent and --magnet')
 if (a.save === undefined) fail('need --save')
 if (a.mode !== 'seed' && a.mode !== 'leech') fail('--mode is seed or leech')
 mkdirSync(a.save, { recursive: true })
 
-// webtorrent's connection pool calls `tcpServer.listen(port, cb)`, which binds
-// every interface. Pin servers that get no host to the loopback interface.
-const listen = net.Server.prototype.listen
-net.Server.prototype.listen = function (...args) {
-  if (typeof args[0] === 'number' && (args.length === 1 || typeof args[1] === 'function')) {
-    args.splice(1, 0, '127.0.0.1')
-  }
-  return listen.apply(this, args)
-}
-
-const { default: WebTorrent } = await import('webtorrent')
-
 const limit = v => (Number(v) > 0 ? Number(v) : -1)
-const client = new WebTorrent({
-  dht: false,
-  lsd: false,
-  utPex: false,
-  natUpnp: false,
-  natPmp: false,
-  utp: false,
+const client = await startLoopbackClient({
   webSeeds: a['web-seeds'],
   torrentPort: Number(a['listen-port']),
   uploadLimit: limit(a['upload-limit']),
   downloadLimit: limit(a['download-limit'])
 })
-client.on('error', err => fail(String(err?.message ?? err)))
-
-let stopping = false
-async function stop (code = 0) {
-  if (stopping) return
-  stopping = true
-  clearInterval(timer)
-  await new Promise(resolve => {
-    const t = setTimeout(resolve, 3000)
-    client.destroy(() => { clearTimeout(t); resolve() })
-  })
-  emit('exit', { code })
-  process.exit(code)
-}
-process.on('SIGTERM', () => stop(0))
-process.on('SIGINT', () => stop(0))
 
 let torrent
-function connect (hostPort) {
-  if (torrent && !torrent.destroyed) torrent.addPeer(hostPort)
-}
-if (!a['ignore-stdin']) {
-  let pending = ''
-  process.stdin.setEncoding('utf8')
-  process.stdin.on('data', chunk => {
-    pending += chunk
-    let nl
-    while ((nl = pending.indexOf('\n')) >= 0) {
-      const [cmd, arg] = pending.slice(0, nl).trim().split(/\s+/)
-      pending = pending.slice(nl + 1)
-      if (cmd === 'connect' && arg) connect(arg)
-      else if (cmd) emit('error', { message: `unknown command: ${cmd}` })
+let timer
+const stop = stopper(client, {
+  ignoreStdin: a['ignore-stdin'],
+  beforeDestroy: () => clearInterval(timer),
+  onLine: line => {
+    const [cmd, arg] = line.split(/\s+/)
+    if (cmd === 'connect' && arg) {
+      if (torrent && !torrent.destroyed) torrent.addPeer(arg)
+    } else {
+      emit('error', { message: `unknown command: ${cmd}` })
     }
-  })
-  process.stdin.on('end', () => stop(0))
-  process.stdin.on('error', () => stop(0))
-}
-
-await new Promise(resolve => (client.listening ? resolve() : client.once('listening', resolve)))
+  }
+})
 emit('listening', { port: client.torrentPort })
 
 const source = a.torrent !== undefined ? readFileSync(a.torrent) : a.magnet
@@ -149,7 +98,7 @@ torrent.on('warning', err => {
 })
 torrent.on('error', err => fail(String(err?.message ?? err)))
 
-const timer = setInterval(() => {
+timer = setInterval(() => {
   if (!torrent || torrent.destroyed) return
   emit('progress', {
     progress: Math.round(torrent.progress * 1e6) / 1e6,

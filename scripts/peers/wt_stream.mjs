@@ -11,9 +11,9 @@
 // seeds from the torrent's url-list are used (webtorrent's default) unless
 // --no-web-seeds. Exits on SIGTERM, SIGINT or when stdin closes.
 import http from 'node:http'
-import net from 'node:net'
 import { mkdirSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import { emit, fail, startLoopbackClient, stopper } from './wt_process.mjs'
 
 const { values: a } = parseArgs({
   options: {
@@ -24,35 +24,10 @@ const { values: a } = parseArgs({
   }
 })
 
-const emit = (event, fields = {}) => process.stdout.write(JSON.stringify({ event, ...fields }) + '\n')
-function fail (message) {
-  emit('error', { message })
-  process.exit(2)
-}
 if (a.save === undefined) fail('need --save')
 mkdirSync(a.save, { recursive: true })
 
-// webtorrent's connection pool calls `tcpServer.listen(port, cb)`, which binds
-// every interface. Pin servers that get no host to the loopback interface.
-const listen = net.Server.prototype.listen
-net.Server.prototype.listen = function (...args) {
-  if (typeof args[0] === 'number' && (args.length === 1 || typeof args[1] === 'function')) args.splice(1, 0, '127.0.0.1')
-  return listen.apply(this, args)
-}
-
-const { default: WebTorrent } = await import('webtorrent')
-const client = new WebTorrent({
-  dht: false,
-  lsd: false,
-  utPex: false,
-  natUpnp: false,
-  natPmp: false,
-  utp: false,
-  webSeeds: !a['no-web-seeds'],
-  torrentPort: 0
-})
-client.on('error', err => fail(String(err?.message ?? err)))
-await new Promise(resolve => (client.listening ? resolve() : client.once('listening', resolve)))
+const client = await startLoopbackClient({ webSeeds: !a['no-web-seeds'] })
 
 const streamServer = client.createServer()
 await new Promise((resolve, reject) => {
@@ -111,23 +86,10 @@ control.listen(0, '127.0.0.1', () => {
   emit('listening', { url: `http://127.0.0.1:${control.address().port}`, streamBase, port: client.torrentPort })
 })
 
-let stopping = false
-function stop (code = 0) {
-  if (stopping) return
-  stopping = true
-  const done = () => {
-    emit('exit', { code })
-    process.exit(code)
+stopper(client, {
+  ignoreStdin: a['ignore-stdin'],
+  beforeDestroy: () => {
+    control.close()
+    streamServer.destroy()
   }
-  setTimeout(done, 3000).unref()
-  control.close()
-  streamServer.destroy()
-  client.destroy(done)
-}
-process.on('SIGTERM', () => stop(0))
-process.on('SIGINT', () => stop(0))
-if (!a['ignore-stdin']) {
-  process.stdin.on('data', () => {})
-  process.stdin.on('end', () => stop(0))
-  process.stdin.on('error', () => stop(0))
-}
+})
