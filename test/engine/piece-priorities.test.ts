@@ -30,7 +30,7 @@ t.test("a film's opening comes first, and the first and last MiB a probe reads b
 t.test('pieces of files not wanted stay at 0 whatever the opening says', async t => {
   const meta = metainfo()
   const p = new PiecePriorities()
-  p.setWantedFiles([0], meta) // only the notes: the film's opening raises nothing
+  p.setWantedFiles([0], meta) // only the notes: the film's own pieces are not wanted
   p.setOpening(1, 3 * MiB, meta)
   t.same(all(p), [3, 0, 0, 0, 0, 0, 0, 0, 0, 0], 'piece 0 holds notes and film, so it is wanted and the film raises it')
 })
