@@ -43,6 +43,11 @@ class DiskPieceStore implements PieceStore {
   private readonly lostListeners: Array<(piece: number) => void> = []
   /** Files a write of this store had to create: nothing in them predates the store, so nothing to adopt. */
   private readonly createdFiles = new Set<string>()
+  /**
+   * Each file's length when adoption first looked at it: only this store's own writes lengthen a
+   * file after that, and what they left is verified or a hole, so one stat per file will do.
+   */
+  private readonly adoptableLengths = new Map<string, Promise<number>>()
 
   constructor (init: PieceStoreInit) {
     this.layout = new TorrentLayout(init.files, init.pieceLength)
@@ -142,7 +147,7 @@ class DiskPieceStore implements PieceStore {
       try {
         // skipped unread: pieces in files this store created (it wrote all they hold) or past a file's end
         for (const segment of this.layout.pieceSegments(piece)) {
-          if (this.createdFiles.has(segment.path) || await this.files.size(segment.path) < segment.fileOffset + segment.length) return false
+          if (this.createdFiles.has(segment.path) || await this.adoptableLength(segment.path) < segment.fileOffset + segment.length) return false
         }
         data = await this.readRange(piece * this.layout.pieceLength, this.layout.pieceSize(piece))
       } catch {
@@ -272,6 +277,16 @@ class DiskPieceStore implements PieceStore {
         this.log.error({ err, piece }, 'piece-lost listener threw')
       }
     }
+  }
+
+  private async adoptableLength (path: string): Promise<number> {
+    let length = this.adoptableLengths.get(path)
+    if (length === undefined) {
+      length = this.files.size(path)
+      this.adoptableLengths.set(path, length)
+      length.catch(() => { this.adoptableLengths.delete(path) }) // an I/O error is not remembered
+    }
+    return await length
   }
 
   /** The file was deleted behind our back and is being created afresh: its verified pieces are gone. */
