@@ -8,6 +8,7 @@ import type { BlockRequest, PeerSnapshot, PickContext, PiecePicker } from '../pi
 import type { PeerConnection } from '../wire/index.js'
 import { BLOCK_LENGTH } from '../wire/index.js'
 import { blockLength } from './piece-assembly.js'
+import { pipelineCapacity } from './request-pipeline.js'
 import type { TokenBucket } from './token-bucket.js'
 
 const MAX_UPLOAD_REQUEST = 128 * 1024
@@ -15,11 +16,6 @@ const MAX_UPLOAD_REQUEST = 128 * 1024
 const REQUEST_TIMEOUT_MS = 20_000
 /** A peer that sends nothing this long while we wait on it is snubbing us. */
 const SNUB_TIMEOUT_MS = 30_000
-/**
- * Pipeline depth while a stream plays, in seconds of the peer's rate: a new urgent block waits
- * behind at most this much already-requested data at each peer.
- */
-const STREAMING_PIPELINE_SECONDS = 0.3
 
 export interface PeerHost {
   readonly log: Logger
@@ -158,7 +154,12 @@ export class PeerSession {
       }
       return
     }
-    const capacity = this.snubbed ? 1 : this.conn.pipelineSize(this.host.streaming ? STREAMING_PIPELINE_SECONDS : undefined)
+    const capacity = pipelineCapacity({
+      snubbed: this.snubbed,
+      streaming: this.host.streaming,
+      deliveredBytes: this.conn.downloadRate.total,
+      rateSized: seconds => this.conn.pipelineSize(seconds)
+    })
     const room = capacity - this.inflight.size
     if (room <= 0) return
     for (const req of picker.next(this.id, room, this.host.pickContext())) this.request(req)
