@@ -123,8 +123,23 @@ export class PiecePicker {
     // behind background work a rate-limited peer would spend its next burst on.
     let heldForDue = false
     const undated = (piece: number): boolean => this.#deadlines.of(piece) === Infinity
+    // Copies of blocks already due wait until this source has taken the blocks nobody asked for
+    // of every piece due (an opening or a seek spans several pieces): a block in flight has a
+    // chance already, one nobody asked for has none. Taken piece by piece, the copies of the
+    // first piece filled the pipelines while the next piece waited for refills.
+    const dueStarted: PieceProgress[] = []
+    const takeCopiesOfDue = (): void => {
+      for (const progress of dueStarted.splice(0)) this.#takeCopies(peer, progress, picks, maxRequests, race)
+    }
     const take = (piece: PieceProgress | number): void => {
+      const index = typeof piece === 'number' ? piece : piece.piece
+      const due = race !== undefined && this.#deadlines.of(index) <= race.now
+      if (!due) takeCopiesOfDue()
       if (this.#takeBlocks(peer, piece, picks, maxRequests, race)) heldForDue = true
+      const progress = this.#ledger.get(index)
+      if (progress === undefined) return
+      if (due) dueStarted.push(progress)
+      else this.#takeCopies(peer, progress, picks, maxRequests, race)
     }
     const full = (): boolean => picks.length >= maxRequests
     const started = this.#startedPiecesOf(peer)
@@ -144,6 +159,7 @@ export class PiecePicker {
       return full()
     })
     takeStartedBefore(undefined)
+    takeCopiesOfDue()
     if (!full() && urgentOnly && race !== undefined) this.#takeAtRisk(peer, picks, maxRequests, race)
     if (!full() && !urgentOnly && this.isEndgame()) this.#takeDuplicates(peer, picks, maxRequests, race)
     return picks
@@ -288,10 +304,8 @@ export class PiecePicker {
   }
 
   /**
-   * Blocks of one piece (started, or a new one by index) in block order: first those nobody has
-   * in flight, then, for a deadline judged by a race, late ones this source may duplicate (a
-   * block in flight has a chance already; one nobody asked for has none). True when the race
-   * refused this source a block that is due already.
+   * Blocks of one piece (started, or a new one by index) that nobody has in flight, in block
+   * order. True when the race refused this source a block that is due already.
    */
   #takeBlocks (peer: string, piece: PieceProgress | number, picks: BlockRequest[], max: number, race: DeadlineRace | undefined, swarmLate = false): boolean {
     const progress = typeof piece === 'number' ? undefined : piece
@@ -309,13 +323,24 @@ export class PiecePicker {
         if (mayTake) this.#request(peer, index, block, blockCount, deadline, picks, race)
       }
     }
-    for (let block = 0; judged && progress !== undefined && block < blockCount && picks.length < max; block++) {
+    return !mayTake && deadline <= (race?.now ?? -Infinity)
+  }
+
+  /**
+   * Blocks in flight of a started piece whose deadline a race judges, late enough for this source
+   * to duplicate. They come after the piece's blocks nobody has asked for (`#takeBlocks`): a
+   * block in flight has a chance already, one nobody asked for has none.
+   */
+  #takeCopies (peer: string, progress: PieceProgress, picks: BlockRequest[], max: number, race: DeadlineRace | undefined): void {
+    const index = progress.piece
+    const deadline = this.#deadlines.of(index)
+    if (race === undefined || deadline === Infinity) return
+    for (let block = 0; block < progress.blockCount && picks.length < max; block++) {
       const holders = progress.requesters(block)
       if (progress.isReceived(block) || holders.length === 0 || holders.length >= this.#maxDuplicates || holders.includes(peer)) continue
       const copies = holders.map(holder => ({ peer: holder, stamp: this.#ledger.stampOf(holder, index, block) }))
-      if (race.mayDuplicate(index, deadline, copies, picks.length)) this.#request(peer, index, block, blockCount, deadline, picks, race)
+      if (race.mayDuplicate(index, deadline, copies, picks.length)) this.#request(peer, index, block, progress.blockCount, deadline, picks, race)
     }
-    return !mayTake && deadline <= (race?.now ?? -Infinity)
   }
 
   /** Web seed: blocks of the deadline pieces the regular peers together cannot finish in time. */
@@ -324,6 +349,8 @@ export class PiecePicker {
     for (const piece of webSeedWork({ ...init, isWebSeed: source => this.#swarm.isWebSeed(source) })) {
       if (picks.length >= max) return
       this.#takeBlocks(peer, this.#ledger.get(piece) ?? piece, picks, max, race, true)
+      const progress = this.#ledger.get(piece)
+      if (progress !== undefined) this.#takeCopies(peer, progress, picks, max, race)
     }
   }
 

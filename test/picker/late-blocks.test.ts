@@ -31,6 +31,14 @@ t.test('duplicates a block already due whose copy is overdue, expecting that cop
   t.same(h.pick('b', 1, 400), ['0.0'], 'overdue by 300 ms, so expected at 700 ms; b delivers at 500 ms')
 })
 
+t.test('asks for every unrequested block of the pieces already due before copying any of their late blocks', async t => {
+  const h = setup({ have: '00', blocks: '44', peers: { a: '11', b: '11' }, deadline: '00', rates: { a: 40, b: 40 }, random: () => 0 })
+  t.same(h.pick('a', 2, 0), ['0.0', '0.1'], 'an opening of two pieces, due now')
+  h.sources.get('a')!.rate = 10
+  t.same(h.pick('b', 7, 400), ['0.2', '0.3', '1.0', '1.1', '1.2', '1.3', '0.0'],
+    "a slowed down: the rest of both pieces first (nobody has asked for it), then a copy of a's block 0, overdue by 300 ms")
+})
+
 t.test('judges lateness by the bytes that were queued ahead of the block', async t => {
   const h = setup({ have: '000', blocks: '411', peers: { a: '111', b: '110' }, deadline: '45.', rates: { a: 10, b: 10 } })
   t.same(h.pick('a', 4, 0), ['0.0', '0.1', '0.2', '0.3'])
