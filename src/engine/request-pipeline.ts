@@ -15,7 +15,10 @@
  */
 import { BLOCK_LENGTH } from '../wire/index.js'
 
-/** Pipeline depth while a stream plays, in seconds of the peer's rate. */
+/**
+ * Pipeline depth while a stream plays, in seconds of the peer's rate: a new urgent block waits
+ * behind at most this much already-requested data at each peer.
+ */
 export const STREAMING_PIPELINE_SECONDS = 0.3
 /** Requests a peer may have in flight while a stream plays, until it has delivered as many. */
 export const FIRST_WINDOW_BLOCKS = 32
