@@ -30,7 +30,8 @@ t.test('while a stream plays, a peer that has delivered a full window gets a sho
 })
 
 t.test('while a stream plays, a new peer gets a full first window instead of the minimum its unknown rate allows', async t => {
-  const unmeasured = (seconds = 1): number => Math.max(4, Math.round(0 * seconds))
+  // An unknown rate deserves only the minimum, whatever the depth asked for.
+  const unmeasured = (): number => 4
   t.equal(FIRST_WINDOW_BLOCKS, 32)
   t.equal(pipelineCapacity(peer({ streaming: true, rateSized: unmeasured })), 32, 'nothing delivered yet')
   t.equal(pipelineCapacity(peer({ streaming: true, deliveredBytes: 31 * BLOCK })), 32, 'one block short of a window')
