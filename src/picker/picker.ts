@@ -136,10 +136,10 @@ export class PiecePicker {
       const due = race !== undefined && this.#deadlines.of(index) <= race.now
       if (!due) takeCopiesOfDue()
       if (this.#takeBlocks(peer, piece, picks, maxRequests, race)) heldForDue = true
-      const progress = this.#ledger.get(index)
-      if (progress === undefined) return
-      if (due) dueStarted.push(progress)
-      else this.#takeCopies(peer, progress, picks, maxRequests, race)
+      // A piece this call started holds only this source's requests: nothing to copy.
+      if (typeof piece === 'number') return
+      if (due) dueStarted.push(piece)
+      else this.#takeCopies(peer, piece, picks, maxRequests, race)
     }
     const full = (): boolean => picks.length >= maxRequests
     const started = this.#startedPiecesOf(peer)
@@ -348,9 +348,9 @@ export class PiecePicker {
     const init = { now: race.now, rate: race.regularRate, deadlines: this.#deadlines, ledger: this.#ledger, mediator: this.#mediator }
     for (const piece of webSeedWork({ ...init, isWebSeed: source => this.#swarm.isWebSeed(source) })) {
       if (picks.length >= max) return
-      this.#takeBlocks(peer, this.#ledger.get(piece) ?? piece, picks, max, race, true)
-      const progress = this.#ledger.get(piece)
-      if (progress !== undefined) this.#takeCopies(peer, progress, picks, max, race)
+      const started = this.#ledger.get(piece)
+      this.#takeBlocks(peer, started ?? piece, picks, max, race, true)
+      if (started !== undefined) this.#takeCopies(peer, started, picks, max, race)
     }
   }
 
