@@ -103,8 +103,8 @@ export function buildDaemon (init: DaemonInit): Daemon {
       const file = torrent?.files()[title.fileIndex]
       if (torrent === undefined || file === undefined) return
       torrent.fetchFirst(file.index, OPENING_GUESS_BYTES)
-      const info = await hls.info({ infoHash: title.infoHash, fileIndex: file.index, path: file.path, length: file.length })
-      torrent.fetchFirst(file.index, openingBytes(file.length, info.durationSeconds))
+      const { durationSeconds } = await hls.prepare({ infoHash: title.infoHash, fileIndex: file.index, path: file.path, length: file.length })
+      torrent.fetchFirst(file.index, openingBytes(file.length, durationSeconds))
     },
     paused: () => hls.playing()
   })

@@ -54,7 +54,8 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
   // (its playlist was asked for moments ago) or a probe runs (up to POSTER_DEFER_MS): a home
   // screen asks for all at once, and each ffmpeg decoding a frame costs as much memory as the
   // player's own remux, which needs the box's memory, cores and bandwidth more. A poster being
-  // made when a film starts is stopped and made again later (posterInterrupts).
+  // made when a film starts is stopped and made again later (backgroundInterrupts), as is a
+  // title's probe made ahead by `prepare`.
   let posterQueue: Promise<unknown> = Promise.resolve()
   let lastPlayRequestAt = -Infinity
   const playing = (): boolean => sessions.size > 0 || clock.now() - lastPlayRequestAt < PLAY_STARTING_MS
@@ -65,22 +66,32 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
       await new Promise(resolve => setTimeout(resolve, 250).unref())
     }
   }
-  const posterInterrupts = new Set<AbortController>()
+  const backgroundInterrupts = new Set<AbortController>()
+  /** Runs `work` with a signal that fires when a film starts (or the packager stops). */
+  const asBackground = async <T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const interrupt = new AbortController()
+    backgroundInterrupts.add(interrupt)
+    try {
+      return await work(AbortSignal.any([shutdown.signal, interrupt.signal]))
+    } finally {
+      backgroundInterrupts.delete(interrupt)
+    }
+  }
   const makePosterWhenIdle = async (file: TitleFile): Promise<MediaFile> => {
     for (;;) {
       await untilNothingPlays()
-      const interrupt = new AbortController()
-      posterInterrupts.add(interrupt)
-      try {
-        return await makePoster({
-          file, probe: await media.probe(file), dir: join(init.cacheDir, 'posters'), tools, ffmpeg, streamUrl: init.streamUrl, signal: AbortSignal.any([shutdown.signal, interrupt.signal]), log
-        })
-      } catch (err) {
-        if (!interrupt.signal.aborted || shutdown.signal.aborted) throw err
-        log.debug({ infoHash: file.infoHash, fileIndex: file.fileIndex }, 'poster stopped for a film starting; it is made again later')
-      } finally {
-        posterInterrupts.delete(interrupt)
-      }
+      const made = await asBackground(async signal => {
+        try {
+          return await makePoster({
+            file, probe: await media.probe(file, signal), dir: join(init.cacheDir, 'posters'), tools, ffmpeg, streamUrl: init.streamUrl, signal, log
+          })
+        } catch (err) {
+          if (!signal.aborted || shutdown.signal.aborted) throw err
+          return undefined
+        }
+      })
+      if (made !== undefined) return made
+      log.debug({ infoHash: file.infoHash, fileIndex: file.fileIndex }, 'poster stopped for a film starting; it is made again later')
     }
   }
   let sessionCounter = 0
@@ -171,7 +182,7 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
 
     async info (file, options = {}): Promise<MediaInfoView> {
       checkRunning()
-      const probe = await media.probe(file)
+      const probe = await media.probe(file, options.signal)
       assertPlayable(probe, options)
       return {
         durationSeconds: probe.durationSeconds,
@@ -182,9 +193,18 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
       }
     },
 
+    async prepare (file) {
+      checkRunning()
+      const probe = await asBackground(async signal => await media.probe(file, signal))
+      return { durationSeconds: probe.durationSeconds }
+    },
+
     async playlist (file, options: PlaylistOptions = {}) {
-      for (const interrupt of posterInterrupts) interrupt.abort(new AbortedError('a film is starting'))
-      const { plan } = await playable(file, options)
+      // Joins a probe of this title already running before background work (which may be that
+      // very probe, made ahead) is stopped: the probe then goes on for the film.
+      const ready = playable(file, options)
+      for (const interrupt of backgroundInterrupts) interrupt.abort(new AbortedError('a film is starting'))
+      const { plan } = await ready
       return renderPlaylist(plan, options.segmentQuery ?? '')
     },
 

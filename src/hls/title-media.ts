@@ -2,11 +2,12 @@
  * Probe results and segment plans per title, cached in memory and on disk
  * (`<dir>/<infoHash>-<fileIndex>.json`), computed once even under concurrent requests. A file
  * that is not video or is unreadable stays refused for the daemon's life (memory only); a probe
- * that failed to reach its source is forgotten, so the next request tries again.
+ * that failed to reach its source is forgotten, so the next request tries again. A caller may
+ * stop waiting for a probe (its signal); the probe itself stops only when nobody waits any more.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { MediaUnreadableError, NotVideoError } from '../errors.js'
+import { AbortedError, MediaUnreadableError, NotVideoError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { ffprobeArgs, keyframeScanArgs } from './ffmpeg-args.js'
 import { readKeyframes } from './keyframe-index.js'
@@ -24,8 +25,17 @@ export interface TitleMedia { probe: MediaProbe, plan: SegmentPlan }
 
 interface DiskEntry { format: number, length: number, probe: MediaProbe, plan?: SegmentPlan }
 
+/** One probe shared by everyone asking for the same title while it runs. */
+interface SharedProbe {
+  result: Promise<MediaProbe>
+  /** Stops the probe (ffprobe killed) once its last waiter has gone. */
+  stop: AbortController
+  waiters: number
+  settled: boolean
+}
+
 export class TitleMediaCache {
-  private readonly probes = new Map<string, Promise<MediaProbe>>()
+  private readonly probes = new Map<string, SharedProbe>()
   private readonly plans = new Map<string, Promise<SegmentPlan>>()
 
   constructor (private readonly init: {
@@ -40,17 +50,36 @@ export class TitleMediaCache {
 
   get size (): number { return this.probes.size }
 
-  async probe (file: TitleFile): Promise<MediaProbe> {
+  /**
+   * The title's probe, made once. When `signal` fires this caller gets AbortedError; the probe
+   * goes on for anyone else waiting on it and is stopped (and forgotten) if nobody is.
+   */
+  async probe (file: TitleFile, signal?: AbortSignal): Promise<MediaProbe> {
+    signal?.throwIfAborted()
     const key = titleKey(file)
-    let pending = this.probes.get(key)
-    if (pending === undefined) {
-      pending = this.loadProbe(file)
-      this.probes.set(key, pending)
-      pending.catch((err: unknown) => {
-        if (!(err instanceof NotVideoError || err instanceof MediaUnreadableError)) this.probes.delete(key)
-      })
+    const shared = this.probes.get(key) ?? this.startProbe(key, file)
+    shared.waiters++
+    try {
+      return await (signal === undefined ? shared.result : untilSettledOrAborted(shared.result, signal))
+    } finally {
+      shared.waiters--
+      if (shared.waiters === 0 && !shared.settled) {
+        shared.stop.abort(new AbortedError('nobody waits for this probe any more'))
+        if (this.probes.get(key) === shared) this.probes.delete(key)
+      }
     }
-    return await pending
+  }
+
+  private startProbe (key: string, file: TitleFile): SharedProbe {
+    const stop = new AbortController()
+    const shared: SharedProbe = { result: this.loadProbe(file, AbortSignal.any([this.init.signal, stop.signal])), stop, waiters: 0, settled: false }
+    this.probes.set(key, shared)
+    shared.result.then(() => { shared.settled = true }, (err: unknown) => {
+      shared.settled = true
+      const lasting = err instanceof NotVideoError || err instanceof MediaUnreadableError
+      if (!lasting && this.probes.get(key) === shared) this.probes.delete(key)
+    })
+    return shared
   }
 
   async media (file: TitleFile): Promise<TitleMedia> {
@@ -65,12 +94,13 @@ export class TitleMediaCache {
     return { probe, plan: await pending }
   }
 
-  private async loadProbe (file: TitleFile): Promise<MediaProbe> {
+  private async loadProbe (file: TitleFile, signal: AbortSignal): Promise<MediaProbe> {
     const disk = await this.readDisk(file)
     if (disk !== undefined) return disk.probe
+    signal.throwIfAborted()
     const url = this.init.streamUrl(file.infoHash, file.fileIndex)
     const started = Date.now()
-    const exit = await this.init.tools.run(this.init.ffprobe, ffprobeArgs(url), this.init.signal)
+    const exit = await this.init.tools.run(this.init.ffprobe, ffprobeArgs(url), signal)
     const probe = parseProbe(file, exit)
     this.init.log.info({ infoHash: file.infoHash, fileIndex: file.fileIndex, container: probe.container, video: probe.video.codec,
       audio: probe.audio?.codec ?? null, durationSeconds: probe.durationSeconds, ms: Date.now() - started }, 'title probed')
@@ -122,5 +152,20 @@ export class TitleMediaCache {
     } catch (err) {
       this.init.log.warn({ err, infoHash: file.infoHash }, 'cannot cache the probe on disk')
     }
+  }
+}
+
+/** `result`, or AbortedError as soon as `signal` fires (the work behind `result` goes on). */
+async function untilSettledOrAborted<T> (result: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted()
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => { reject(new AbortedError('stopped waiting for the probe', { cause: signal.reason })) }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([result, aborted])
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
   }
 }

@@ -113,6 +113,12 @@ export interface HlsPackager {
   stop: () => Promise<void>
   /** Throws NotVideoError, MediaUnreadableError, UnsupportedCodecError, MediaToolError. */
   info: (file: TitleFile, options?: HlsRequestOptions) => Promise<MediaInfoView>
+  /**
+   * Probes a title before anyone plays it, as background work: a film starting meanwhile stops
+   * it (AbortedError) unless that film is this title. Codecs are not checked (a title the box
+   * cannot play still has a duration). NotVideoError, MediaUnreadableError, MediaToolError.
+   */
+  prepare: (file: TitleFile) => Promise<{ durationSeconds: number }>
   /** The complete VOD playlist; same errors as `info`. */
   playlist: (file: TitleFile, options?: PlaylistOptions) => Promise<string>
   /**

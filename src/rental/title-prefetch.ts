@@ -2,9 +2,12 @@
  * Gets each new title ready to play before anyone asks: as soon as a film is on the box, its
  * container index is read and probed (through /stream, so as piece deadlines like any reader),
  * one title at a time, and its opening is fetched ahead of the rest ({@link openingBytes}),
- * so Enter on Play waits for neither. It waits while a film plays. A title that turns out not to
- * play (not a video, damaged) is left for the title screen to explain; it is tried once.
+ * so Enter on Play waits for neither. It waits while a film plays, and a title being prepared
+ * when a film starts gives way (`prepare` rejects with AbortedError) and is prepared again later.
+ * A title that turns out not to play (not a video, damaged) is left for the title screen to
+ * explain; it is tried once.
  */
+import { AbortedError } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { Catalog, Title } from './catalog.js'
 
@@ -26,7 +29,7 @@ export function openingBytes (length: number, durationSeconds: number): number {
 
 export interface TitlePrefetchComponents {
   catalog: Pick<Catalog, 'list'>
-  /** Reads what playing the title needs first (the HLS packager's probe); resolves when done. */
+  /** Reads what playing the title needs first (the HLS packager's probe); AbortedError when it gave way to a film. */
   prepare: (title: Title) => Promise<unknown>
   /** While true (a film plays or is starting), nothing is prepared: the player needs the box's memory and bandwidth. */
   paused?: () => boolean
@@ -69,6 +72,11 @@ export class TitlePrefetch {
       try {
         await this.components.prepare(title)
       } catch (err) {
+        if (err instanceof AbortedError) {
+          this.tried.delete(title.id)
+          this.components.log.debug({ title: title.id }, 'a title being prepared gave way to a film; it is prepared again later')
+          return
+        }
         this.components.log.debug({ err, title: title.id }, 'a title could not be prepared ahead; its screen will say why')
       }
     }

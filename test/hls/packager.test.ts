@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
 import type { MediaFixtureKind } from '../../src/cli/demo-media.js'
+import { spawnTool, type ToolRunner } from '../../src/hls/media-tool.js'
 import { hasFfmpeg, childMediaTools, mediaFixtures, parsePlaylist, segmentCodecs, segmentStarts, startPackagerRig } from './media.js'
 
 /** Polls `find` every 20 ms until it answers, for up to 20 s. */
@@ -193,6 +194,61 @@ if (!hasFfmpeg) {
     now += 60_000 // the film has started long ago: posters may be made again
     const made = await poster
     t.equal((await readFile(made.path)).subarray(0, 3).toString('hex'), 'ffd8ff', 'then made in full')
+  })
+
+  /** A runner that spawns the real tools and keeps the arguments of every ffprobe it starts. */
+  function countingProbes (): { runner: ToolRunner, probes: string[][] } {
+    const probes: string[][] = []
+    return { probes, runner: (command, args) => { if (command.endsWith('ffprobe')) probes.push([...args]); return spawnTool(command, args) } }
+  }
+
+  t.test('a title probed ahead gives way to another film starting: its ffprobe is stopped, and it is probed again later', async t => {
+    const { runner, probes } = countingProbes()
+    // An MP4's probe reads its moov at the front: about 2 s at 8 KiB/s. An MKV's takes 0.1 s.
+    const rig = await startPackagerRig(t, fixtures, { runner }, { bytesPerSecond: 8 * 1024 })
+    const ahead = await rig.title('mp4-moov-front')
+    const film = await rig.title('mkv-aac')
+    const before = new Set(childMediaTools())
+    const prepared = rig.packager.prepare(ahead)
+    const aheadProbe = await waitForChild(() => childMediaTools().find(pid => !before.has(pid) && commandOf(pid).includes(ahead.infoHash)))
+    const starting = rig.packager.playlist(film) // Play on another title
+    starting.catch(() => {}) // teardown stops it
+    await t.rejects(prepared, { code: 'REEL_ERR_ABORTED' }, 'the prepare gives way')
+    await waitForChild(() => childMediaTools().includes(aheadProbe) ? undefined : aheadProbe)
+    t.pass('its ffprobe is gone')
+    const again = rig.packager.prepare(ahead)
+    await waitForChild(() => childMediaTools().find(pid => pid !== aheadProbe && commandOf(pid).includes(ahead.infoHash)))
+    t.equal(probes.filter(args => args.some(a => a.includes(ahead.infoHash))).length, 2, 'asked again, the title is probed from scratch')
+    again.catch(() => {}) // teardown stops it
+  })
+
+  t.test('a title probed ahead that the viewer plays keeps its probe: the film waits on it rather than starting another', async t => {
+    const { runner, probes } = countingProbes()
+    const rig = await startPackagerRig(t, fixtures, { runner }, { bytesPerSecond: 8 * 1024 })
+    const title = await rig.title('mp4-moov-front')
+    const before = new Set(childMediaTools())
+    const prepared = rig.packager.prepare(title)
+    await waitForChild(() => childMediaTools().find(pid => !before.has(pid) && commandOf(pid).includes(title.infoHash)))
+    const playlist = rig.packager.playlist(title) // Play on the very title being prepared
+    await t.rejects(prepared, { code: 'REEL_ERR_ABORTED' }, 'the prepare itself gives way')
+    t.ok(parsePlaylist(await playlist).length > 0, 'the film gets its playlist')
+    t.equal(probes.filter(args => args.includes('-show_streams')).length, 1, 'from the one probe')
+    const info = await rig.packager.info(title)
+    t.equal(info.playable, true, 'whose result is kept')
+  })
+
+  t.test('a caller that stops waiting for a probe others wait on leaves it running for them', async t => {
+    const { runner, probes } = countingProbes()
+    const rig = await startPackagerRig(t, fixtures, { runner }, { bytesPerSecond: 8 * 1024 })
+    const title = await rig.title('mp4-moov-front')
+    const leaving = new AbortController()
+    const impatient = rig.packager.info(title, { signal: leaving.signal })
+    const patient = rig.packager.info(title)
+    await waitForChild(() => childMediaTools().find(pid => commandOf(pid).includes(title.infoHash)))
+    leaving.abort()
+    await t.rejects(impatient, { code: 'REEL_ERR_ABORTED' })
+    t.equal((await patient).playable, true)
+    t.equal(probes.length, 1, 'one ffprobe for both')
   })
 
   t.test('a poster frame is a ~480 px JPEG, made once', async t => {

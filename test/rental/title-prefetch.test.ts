@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { Title } from '../../src/rental/catalog.js'
 import { openingBytes, OPENING_GUESS_BYTES, TitlePrefetch } from '../../src/rental/title-prefetch.js'
+import { AbortedError } from '../../src/errors.js'
 import { silentLogger } from '../../src/log.js'
 
 function title (id: string, playable = true): Title {
@@ -65,6 +66,34 @@ t.test('nothing is prepared while a film plays; the titles wait for the next loo
   await new Promise(resolve => setTimeout(resolve, 20))
   await prefetch.stop()
   t.same(prepared, ['a', 'b'])
+})
+
+t.test('a title that gave way to a film starting is prepared again once nothing plays', async t => {
+  let playing = false
+  const attempts: string[] = []
+  const prefetch = new TitlePrefetch({
+    catalog: { list: () => [title('a'), title('b')] },
+    log: silentLogger(),
+    paused: () => playing,
+    prepare: async each => {
+      attempts.push(each.id)
+      if (attempts.length === 1) {
+        playing = true // Play pressed while the first title was being prepared
+        throw new AbortedError('a film is starting')
+      }
+    }
+  }, 60_000)
+  prefetch.start()
+  await new Promise(resolve => setTimeout(resolve, 20))
+  t.same(attempts, ['a'], 'the round ends there: nothing else is prepared while the film plays')
+  prefetch.check()
+  await new Promise(resolve => setTimeout(resolve, 20))
+  t.same(attempts, ['a'], 'still playing')
+  playing = false
+  prefetch.check()
+  await new Promise(resolve => setTimeout(resolve, 20))
+  await prefetch.stop()
+  t.same(attempts, ['a', 'a', 'b'], 'then the title that gave way comes first again')
 })
 
 t.test('stop waits for the title being prepared', async t => {
