@@ -16,19 +16,23 @@ t.test('a young meter measures since its first byte, not over the whole window',
   const clock = clockAt(10_000)
   const meter = new RateMeter(clock.now)
   clock.set(10_500) // idle before the first byte (handshake, choked) does not count
-  meter.add(256 * KiB)
-  clock.set(10_750)
-  meter.add(256 * KiB)
-  clock.set(11_000)
-  t.equal(meter.rate(), 1024 * KiB, '512 KiB in the half second since the first byte')
+  meter.add(512 * KiB)
+  clock.set(11_500)
+  meter.add(512 * KiB)
+  clock.set(12_500)
+  t.equal(meter.rate(), 512 * KiB, '1 MiB in the 2 s since the first byte')
 })
 
-t.test('one early block is measured over at least a quarter second', async t => {
+t.test('an early burst is measured over at least a second, not read as the peer\'s pace', async t => {
   const clock = clockAt(10_000)
   const meter = new RateMeter(clock.now)
-  meter.add(16 * KiB)
-  clock.set(10_010)
-  t.equal(meter.rate(), 64 * KiB)
+  meter.add(512 * KiB) // a rate-limited seeder's first burst, all within 100 ms
+  clock.set(10_100)
+  t.equal(meter.rate(), 512 * KiB, 'half a MiB per second so far, not 5 MiB/s')
+  clock.set(10_500)
+  meter.add(512 * KiB) // its next burst, half a second later
+  clock.set(10_600)
+  t.equal(meter.rate(), 1024 * KiB, 'its pace once a second has passed: 1 MiB/s')
 })
 
 t.test('an old meter averages over its window, forgetting older seconds', async t => {
