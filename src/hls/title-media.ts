@@ -55,7 +55,7 @@ export class TitleMediaCache {
    * goes on for anyone else waiting on it and is stopped (and forgotten) if nobody is.
    */
   async probe (file: TitleFile, signal?: AbortSignal): Promise<MediaProbe> {
-    signal?.throwIfAborted()
+    if (signal?.aborted === true) throw stoppedWaiting(signal)
     const key = titleKey(file)
     const shared = this.probes.get(key) ?? this.startProbe(key, file)
     shared.waiters++
@@ -155,12 +155,16 @@ export class TitleMediaCache {
   }
 }
 
+function stoppedWaiting (signal: AbortSignal): AbortedError {
+  return new AbortedError('stopped waiting for the probe', { cause: signal.reason })
+}
+
 /** `result`, or AbortedError as soon as `signal` fires (the work behind `result` goes on). */
 async function untilSettledOrAborted<T> (result: Promise<T>, signal: AbortSignal): Promise<T> {
-  signal.throwIfAborted()
+  if (signal.aborted) throw stoppedWaiting(signal)
   let onAbort: (() => void) | undefined
   const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => { reject(new AbortedError('stopped waiting for the probe', { cause: signal.reason })) }
+    onAbort = () => { reject(stoppedWaiting(signal)) }
     signal.addEventListener('abort', onAbort, { once: true })
   })
   try {

@@ -249,6 +249,7 @@ if (!hasFfmpeg) {
     await t.rejects(impatient, { code: 'REEL_ERR_ABORTED' })
     t.equal((await patient).playable, true)
     t.equal(probes.length, 1, 'one ffprobe for both')
+    await t.rejects(rig.packager.info(title, { signal: AbortSignal.abort() }), { code: 'REEL_ERR_ABORTED' }, 'a caller gone before asking gets the same error')
   })
 
   t.test('a poster frame is a ~480 px JPEG, made once', async t => {
