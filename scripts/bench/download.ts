@@ -5,14 +5,19 @@
  * both alike). Per run: wall time from adding the torrent to complete, CPU
  * seconds the client process spent in that interval per GiB, and its peak RSS.
  */
+import { execFile } from 'node:child_process'
 import { open, rm } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { DAEMON_ENV, DAEMON_NODE_FLAGS } from '../../src/cli/node-flags.js'
 import { makeTorrentFixture, startTracker, type TorrentFixture } from '../../test/helpers/fixtures.js'
 import { startLibtorrentPeer } from '../../test/helpers/libtorrent.js'
 import { startReelDaemon } from '../../test/helpers/reel.js'
 import type { CleanupScope } from '../../test/helpers/scope.js'
 import { startWebtorrentPeer } from '../../test/helpers/webtorrent.js'
 import { errorMessage, GiB, MiB, withScope, type BenchContext } from './context.js'
+import type { FloorSample } from './library-floor.js'
 import { sampleProcess } from './proc-stats.js'
 import { fmt, median, ratio, type SectionReport, type TargetCheck } from './report.js'
 
@@ -20,7 +25,7 @@ const SEEDERS = 4
 const PIECE = MiB
 
 export type RunResult =
-  | { ok: true, seconds: number, mibPerSecond: number, cpuSecondsPerGiB: number, peakRssMiB: number }
+  | { ok: true, seconds: number, mibPerSecond: number, cpuSecondsPerGiB: number, peakRssMiB: number, startRssMiB?: number }
   | { ok: false, reason: string }
 
 interface ClientSummary {
@@ -30,8 +35,15 @@ interface ClientSummary {
   mibPerSecond?: number
   cpuSecondsPerGiB?: number
   peakRssMiB?: number
+  /** Reel only: the daemon's peak RSS from its start until the torrent is added. */
+  startRssMiB?: number
   failure?: string
 }
+
+/** Medians of the library floor's samples (./library-floor.ts), or why it could not be measured. */
+type FloorSummary = { ok: true, libraries: readonly string[], rssMiB: number, peakRssMiB: number } | { ok: false, reason: string }
+
+const FLOOR_SAMPLES = 3
 
 type Client = (ctx: BenchContext, fx: TorrentFixture, run: number) => Promise<RunResult>
 
@@ -71,7 +83,9 @@ export async function runDownloadBench(ctx: BenchContext): Promise<SectionReport
         previous.push(result)
       }
     }
-    return report(ctx, fx, [...results].map(([client, runs]) => summarize(client, runs)))
+    ctx.log(`measuring the library floor (${FLOOR_SAMPLES} fresh processes)`)
+    const floor = await measureLibraryFloor().catch((err: unknown) => ({ ok: false as const, reason: errorMessage(err) }))
+    return report(ctx, fx, [...results].map(([client, runs]) => summarize(client, runs)), floor)
   })
 }
 
@@ -98,7 +112,7 @@ const reelRun: Client = async (ctx, fx, run) => {
       const body = Buffer.from(await res.arrayBuffer())
       if (!body.equals(fx.expectedBytes(0, at, 4096))) throw new Error(`Reel served wrong bytes at ${at} (HTTP ${res.status})`)
     }
-    return measured(fx, t1 - t0, after.cpuSeconds - before.cpuSeconds, after.peakRssBytes)
+    return { ...measured(fx, t1 - t0, after.cpuSeconds - before.cpuSeconds, after.peakRssBytes), startRssMiB: before.peakRssBytes / MiB }
   })
 }
 
@@ -125,6 +139,24 @@ const webtorrentRun: Client = async (ctx, fx, run) => withScope(async scope => {
   }
   return measured(fx, t1 - t0, after.cpuSeconds - before.cpuSeconds, after.peakRssBytes)
 })
+
+const runFile = promisify(execFile)
+
+async function measureLibraryFloor(): Promise<FloorSummary> {
+  const entry = join(dirname(fileURLToPath(import.meta.url)), 'library-floor.js')
+  const samples: FloorSample[] = []
+  for (let i = 0; i < FLOOR_SAMPLES; i++) {
+    const { stdout } = await runFile(process.execPath, [...DAEMON_NODE_FLAGS, '--expose-gc', entry], {
+      env: { ...process.env, ...DAEMON_ENV },
+      timeout: 60_000,
+    })
+    samples.push(JSON.parse(stdout) as FloorSample)
+  }
+  const rssMiB = median(samples.map(s => s.rssBytes / MiB))
+  const peakRssMiB = median(samples.map(s => s.peakRssBytes / MiB))
+  if (rssMiB === undefined || peakRssMiB === undefined) return { ok: false, reason: 'no sample' }
+  return { ok: true, libraries: samples[0]?.libraries ?? [], rssMiB, peakRssMiB }
+}
 
 function measured(fx: TorrentFixture, ms: number, cpuSeconds: number, peakRssBytes: number): RunResult {
   const seconds = ms / 1000
@@ -156,12 +188,14 @@ function summarize(client: string, runs: RunResult[]): ClientSummary {
     s.mibPerSecond = median(ok.map(r => r.mibPerSecond))
     s.cpuSecondsPerGiB = median(ok.map(r => r.cpuSecondsPerGiB))
     s.peakRssMiB = median(ok.map(r => r.peakRssMiB))
+    const starts = ok.flatMap(r => r.startRssMiB === undefined ? [] : [r.startRssMiB])
+    if (starts.length > 0) s.startRssMiB = median(starts)
   }
   if (failed !== undefined) s.failure = failed.reason
   return s
 }
 
-function report(ctx: BenchContext, fx: TorrentFixture, summaries: ClientSummary[]): SectionReport {
+function report(ctx: BenchContext, fx: TorrentFixture, summaries: ClientSummary[], floor: FloorSummary): SectionReport {
   const reel = summaries.find(s => s.client === 'Reel')
   const wt = summaries.find(s => s.client === 'webtorrent')
   const okRuns = (s: ClientSummary): number => s.runs.filter(r => r.ok).length
@@ -185,6 +219,12 @@ function report(ctx: BenchContext, fx: TorrentFixture, summaries: ClientSummary[
     `${fx.totalLength / MiB} MiB single file, ${fx.pieceLength / MiB} MiB pieces, ${SEEDERS} unthrottled libtorrent seeders on 127.0.0.1, ` +
       `median of ${ctx.opts.runs} fresh run(s); CPU counts the client process (all threads) from adding the torrent to complete.`,
     'webtorrent 2.8.5 with its defaults (sequential strategy), TCP only; Reel completion is polled every 50 ms.',
+    `Reel's peak RSS from its start until the torrent is added (no torrent yet): ${fmt(reel?.startRssMiB, 1)} MiB.`,
+    floor.ok
+      ? `Library floor: an empty Node ${process.versions.node} process started with the daemon's flags that loads ${floor.libraries.join(', ')} ` +
+        `and nothing else: ${fmt(floor.rssMiB, 1)} MiB RSS after two full collections, ${fmt(floor.peakRssMiB, 1)} MiB peak ` +
+        `(median of ${FLOOR_SAMPLES}); 80 MB is ${fmt(80e6 / MiB, 1)} MiB.`
+      : `Library floor not measured: ${floor.reason}`,
   ]
   const reelFailed = reel?.mibPerSecond === undefined
   const why = reelFailed ? (reel?.failure ?? 'no result') : ''
@@ -202,13 +242,14 @@ function report(ctx: BenchContext, fx: TorrentFixture, summaries: ClientSummary[
     {
       name: 'peak RSS < 80 MB',
       pass: reel?.peakRssMiB === undefined ? undefined : reel.peakRssMiB * MiB < 80e6,
-      detail: reelFailed ? why : `${fmt(reel?.peakRssMiB, 1)} MiB = ${fmt((reel?.peakRssMiB ?? 0) * MiB / 1e6, 1)} MB`,
+      detail: reelFailed ? why : `${fmt(reel?.peakRssMiB, 1)} MiB = ${fmt((reel?.peakRssMiB ?? 0) * MiB / 1e6, 1)} MB` +
+        (floor.ok ? `; the named libraries alone: ${fmt(floor.rssMiB * MiB / 1e6, 1)} MB` : ''),
     },
   ]
   return {
     name: 'Download',
     tables: [{ title: 'Full download', columns: ['client', 'runs ok', 'time s', 'MiB/s', 'CPU s/GiB', 'peak RSS MiB', 'status'], rows, notes }],
     checks,
-    data: { totalBytes: fx.totalLength, pieceLength: fx.pieceLength, seeders: SEEDERS, summaries },
+    data: { totalBytes: fx.totalLength, pieceLength: fx.pieceLength, seeders: SEEDERS, summaries, floor },
   }
 }
