@@ -5,7 +5,7 @@
 import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { ReelConfig } from './config.js'
-import { buildHttpApp, localUrlOf } from './api/index.js'
+import { buildHttpApp, localUrlOf, streamPath } from './api/index.js'
 import { createEngine, type Engine, type EngineInit } from './engine/index.js'
 import { createHlsPackager, type HlsPackager } from './hls/index.js'
 import type { Logger } from './log.js'
@@ -89,8 +89,7 @@ export function buildDaemon (init: DaemonInit): Daemon {
     ffmpegPath: config.hls.ffmpegPath,
     ffprobePath: config.hls.ffprobePath,
     // ffmpeg reads through our own /stream route, so its reads become piece deadlines.
-    streamUrl: (infoHash, fileIndex, bytesPerSecond) =>
-      `${localUrlOf(app)}/stream/${infoHash}/${fileIndex}${bytesPerSecond === undefined ? '' : `?rate=${bytesPerSecond}`}`,
+    streamUrl: (infoHash, fileIndex, reading) => `${localUrlOf(app)}${streamPath(infoHash, fileIndex, reading)}`,
     log
   })
   // Each new film's index is read and probed ahead and its opening fetched first, so Play

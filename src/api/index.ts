@@ -69,5 +69,6 @@ export function buildHttpApp (init: HttpAppInit): FastifyInstance {
 
 export { httpStatusFor, toReelError, type ErrorBody } from './errors.js'
 export { localUrlOf, urlOf } from './listen-url.js'
+export { streamPath } from './stream.js'
 export { metricsText } from './metrics.js'
 export { viewOf, type AddedTorrent, type TorrentView } from './torrents.js'

@@ -27,5 +27,15 @@ export function parseStreamRate (raw: string | undefined): number | undefined {
   return n
 }
 
+/**
+ * `/stream/…?background=1`: the reader is media work nobody watches (a probe, a poster), so it
+ * does not make the box "watching". Absent or `0` is a viewer. Throws BadRequestError.
+ */
+export function parseBackgroundFlag (raw: string | undefined): boolean {
+  if (raw === undefined || raw === '0') return false
+  if (raw === '1') return true
+  throw new BadRequestError(`background must be 1 (media work nobody watches) or 0; got "${raw.slice(0, 64)}"`)
+}
+
 export interface TorrentParams { infoHash: string }
 export interface FileParams { infoHash: string, fileIndex: string }

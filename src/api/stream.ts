@@ -7,13 +7,14 @@
  * If-Range against our ETag is honoured. A client that disconnects closes the reader.
  * `?rate=<bytes per second>` tells the engine how fast the stream plays, when the client knows
  * (the HLS layer does, from the container): piece deadlines are then never looser than playback
- * needs, whatever the client's read pace has been so far.
+ * needs, whatever the client's read pace has been so far. `?background=1` marks media work
+ * nobody watches (the HLS layer's probes and posters): the box does not count it as watching.
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { AbortedError, FileNotFoundError, MetadataPendingError, RangeNotSatisfiableError, TorrentNotFoundError } from '../errors.js'
 import type { Engine, Torrent } from '../engine/types.js'
 import { contentRange, createFileStream, decideRange, mediaTypeFor, type RangeDecision } from '../stream/index.js'
-import { parseFileIndex, parseInfoHash, parseStreamRate, type FileParams } from './params.js'
+import { parseBackgroundFlag, parseFileIndex, parseInfoHash, parseStreamRate, type FileParams } from './params.js'
 
 export const DEFAULT_METADATA_TIMEOUT_MS = 30_000
 
@@ -30,13 +31,14 @@ export function streamRoutes (init: StreamRoutesInit): FastifyPluginAsync {
   const metadataTimeoutMs = init.metadataTimeoutMs ?? DEFAULT_METADATA_TIMEOUT_MS
 
   return async app => {
-    app.route<{ Params: FileParams, Querystring: { rate?: string } }>({
+    app.route<{ Params: FileParams, Querystring: { rate?: string, background?: string } }>({
       method: ['GET', 'HEAD'],
       url: '/stream/:infoHash/:fileIndex',
       handler: async (request, reply) => {
         const infoHash = parseInfoHash(request.params.infoHash)
         const fileIndex = parseFileIndex(request.params.fileIndex)
         const bytesPerSecond = parseStreamRate(request.query.rate)
+        const background = parseBackgroundFlag(request.query.background)
         const torrent = engine.get(infoHash)
         if (torrent === undefined) throw new TorrentNotFoundError(`no torrent ${infoHash} on this box; add it with POST /api/torrents`)
         const signal = abortOnDisconnect(reply)
@@ -57,11 +59,20 @@ export function streamRoutes (init: StreamRoutesInit): FastifyPluginAsync {
         reply.header('content-length', String(end - start + 1))
         if (request.method === 'HEAD' || end < start) return await reply.send()
 
-        const body = createFileStream(torrent, fileIndex, start, end, { signal, readahead: init.readahead, bytesPerSecond })
+        const body = createFileStream(torrent, fileIndex, start, end, { signal, readahead: init.readahead, bytesPerSecond, background })
         return await reply.send(body)
       }
     })
   }
+}
+
+/** The path of a file's `/stream` route with what its reader declares: `?rate=`, `?background=1`. */
+export function streamPath (infoHash: string, fileIndex: number, reading: { bytesPerSecond?: number | undefined, background?: boolean | undefined } = {}): string {
+  const query = new URLSearchParams()
+  if (reading.bytesPerSecond !== undefined) query.set('rate', String(reading.bytesPerSecond))
+  if (reading.background === true) query.set('background', '1')
+  const search = query.toString()
+  return `/stream/${infoHash}/${fileIndex}${search === '' ? '' : `?${search}`}`
 }
 
 /** A Range is only honoured when If-Range (if present) names our current ETag. */

@@ -312,9 +312,12 @@ class TorrentEngine implements Engine, SeedingControls {
   }
 
   streamingTorrents (): string[] {
-    // Open readers only: the moment a torrent lingers after its last read is the engine's own
-    // business, not a viewer watching (the seeding policy counts presence from this).
+    // Open readers only: the moment a torrent lingers after its last read is the engine's own business.
     return [...this.torrents.values()].filter(entry => entry.session.reading).map(entry => entry.session.infoHash)
+  }
+
+  watchedTorrents (since: number): string[] {
+    return [...this.torrents.values()].filter(entry => entry.session.watchedSince(since)).map(entry => entry.session.infoHash)
   }
 
   servingPeers (): string[] {

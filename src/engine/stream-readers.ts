@@ -67,6 +67,8 @@ export class StreamReaders {
   /** Runs while the last reader closed less than READER_LINGER_MS ago. */
   private lingerTimer: NodeJS.Timeout | undefined
   private stopped = false
+  /** When the last reader someone watches (not background) closed; undefined before any. */
+  private watchedUntil: number | undefined
 
   constructor (private readonly host: ReaderHost) {}
 
@@ -87,6 +89,13 @@ export class StreamReaders {
   /** A reader is open or has just closed: the torrent is being streamed. */
   get streaming (): boolean { return this.readers.size > 0 || this.lingering }
 
+  /** A reader not marked background is open, or closed at or after `since`. */
+  watchedSince (since: number): boolean {
+    if (this.watchedUntil !== undefined && this.watchedUntil >= since) return true
+    for (const reader of this.readers) if (!reader.background) return true
+    return false
+  }
+
   /** The torrent is closing: no more lingering, no more calls to the host. */
   stop (): void {
     this.stopped = true
@@ -98,6 +107,7 @@ export class StreamReaders {
     const wasReading = this.readers.size > 0
     if (active) this.readers.add(reader)
     else this.readers.delete(reader)
+    if (!active && !reader.background) this.watchedUntil = this.host.now()
     clearTimeout(this.lingerTimer)
     this.lingerTimer = undefined
     if (wasReading && this.readers.size === 0 && !this.stopped) {
@@ -120,6 +130,8 @@ export class StreamReaders {
 
 class StreamReader implements ByteRangeReader {
   deadlines = new Map<number, number>()
+  /** Media work nobody watches (ReaderOptions.background). */
+  readonly background: boolean
   private readonly controller = new AbortController()
   private position: number | undefined
   private positionAt = 0
@@ -137,6 +149,7 @@ class StreamReader implements ByteRangeReader {
 
   constructor (private readonly host: ReaderHost, private readonly registry: StreamReaders, options: ReaderOptions) {
     this.fileIndex = options.fileIndex
+    this.background = options.background === true
     const rate = options.bytesPerSecond
     this.knownRate = rate !== undefined && Number.isFinite(rate) && rate > 0 ? rate : undefined
   }

@@ -111,6 +111,11 @@ export interface ReaderOptions {
    * position advances, and with this are never looser than playback needs.
    */
   bytesPerSecond?: number
+  /**
+   * Media work nobody watches (a probe, a keyframe scan, a poster): its reads get deadlines like
+   * any other, but it does not count as someone watching (`watchedTorrents`).
+   */
+  background?: boolean
 }
 
 export type AddTorrentInput = { torrentFile: Uint8Array } | { magnet: string }
@@ -132,8 +137,14 @@ export interface SeedingControls {
    * second or so: 'reciprocal' follows which peers feed the stream.
    */
   setUploadMode (mode: UploadMode): void
-  /** Info hashes with an open stream reader (HTTP /stream, and ffmpeg reading for HLS). */
+  /** Info hashes with an open stream reader (HTTP /stream, and ffmpeg reading for HLS), background ones included. */
   streamingTorrents (): string[]
+  /**
+   * Info hashes someone watched at any moment since `since` (engine clock, ms): a reader not
+   * marked background is open, or was when it closed at or after `since`. A read shorter than
+   * the caller's sampling interval is counted too.
+   */
+  watchedTorrents (since: number): string[]
   /** Peer ids (hex) we are uploading to now. */
   servingPeers (): string[]
   /**

@@ -10,5 +10,5 @@ export { parseSegmentName, planSegments, renderPlaylist, segmentName } from './s
 export type { ToolExit, ToolProcess, ToolRunner } from './media-tool.js'
 export type {
   AudioInfo, Clock, HlsPackager, HlsPackagerInit, HlsRequestOptions, HlsStats, MediaFile, MediaInfoView, MediaProbe,
-  PlaylistOptions, SegmentPlan, SessionStats, StreamUrl, TitleFile, VideoInfo
+  PlaylistOptions, SegmentPlan, SessionStats, StreamReading, StreamUrl, TitleFile, VideoInfo
 } from './types.js'

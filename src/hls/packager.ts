@@ -121,7 +121,7 @@ export function createHlsPackager (init: HlsPackagerInit): HlsPackager {
     const dir = join(init.cacheDir, 'sessions', `${process.pid}-${++sessionCounter}`)
     await rm(dir, { recursive: true, force: true })
     await mkdir(dir, { recursive: true })
-    const args = sessionArgs({ url: init.streamUrl(file.infoHash, file.fileIndex, playbackRate(file, title.probe)), probe: title.probe, plan: title.plan, firstSegment: index, dir })
+    const args = sessionArgs({ url: init.streamUrl(file.infoHash, file.fileIndex, { bytesPerSecond: playbackRate(file, title.probe) }), probe: title.probe, plan: title.plan, firstSegment: index, dir })
     const session = new RemuxSession({
       viewer,
       file,

@@ -33,7 +33,7 @@ export async function makePoster (init: PosterInit): Promise<MediaFile> {
   const partial = `${path}.partial.jpg`
   const at = init.probe.startSeconds + init.probe.durationSeconds * POSTER_POSITION
   try {
-    const url = init.streamUrl(init.file.infoHash, init.file.fileIndex)
+    const url = init.streamUrl(init.file.infoHash, init.file.fileIndex, { background: true })
     const exit = await init.tools.run(init.ffmpeg, posterArgs(url, at, partial), init.signal)
     const made = await stat(partial).catch(() => undefined)
     if (exit.code !== 0 || made === undefined || made.size === 0) {

@@ -98,7 +98,7 @@ export class TitleMediaCache {
     const disk = await this.readDisk(file)
     if (disk !== undefined) return disk.probe
     signal.throwIfAborted()
-    const url = this.init.streamUrl(file.infoHash, file.fileIndex)
+    const url = this.init.streamUrl(file.infoHash, file.fileIndex, { background: true })
     const started = Date.now()
     const exit = await this.init.tools.run(this.init.ffprobe, ffprobeArgs(url), signal)
     const probe = parseProbe(file, exit)
@@ -111,7 +111,7 @@ export class TitleMediaCache {
   private async loadPlan (file: TitleFile, probe: MediaProbe): Promise<SegmentPlan> {
     const disk = await this.readDisk(file)
     if (disk?.plan !== undefined) return disk.plan
-    const url = this.init.streamUrl(file.infoHash, file.fileIndex)
+    const url = this.init.streamUrl(file.infoHash, file.fileIndex, { background: true })
     const started = Date.now()
     const { times, origin } = await readKeyframes(probe, {
       read: httpRangeReader(url, file.length),

@@ -76,12 +76,19 @@ export interface HlsStats {
   probes: number
 }
 
-/**
- * Turns a title into the local URL ffmpeg reads it from (the daemon's `/stream` route);
- * `bytesPerSecond`, the film's playback rate once probed, goes along (`?rate=`) so that the
- * engine's piece deadlines are never looser than playback needs.
- */
-export type StreamUrl = (infoHash: string, fileIndex: number, bytesPerSecond?: number) => string
+/** What a reader of a title's stream URL tells the engine about itself. */
+export interface StreamReading {
+  /**
+   * The film's playback rate once probed (`?rate=`), for ffmpeg playing it, so that the
+   * engine's piece deadlines are never looser than playback needs.
+   */
+  bytesPerSecond?: number
+  /** Probes, keyframe scans and posters (`?background=1`): nobody watches them. */
+  background?: boolean
+}
+
+/** Turns a title into the local URL ffmpeg and ffprobe read it from (the daemon's `/stream` route). */
+export type StreamUrl = (infoHash: string, fileIndex: number, reading?: StreamReading) => string
 
 /** The clock the packager's logic reads; timers stay real. */
 export interface Clock { now: () => number }

@@ -29,7 +29,7 @@ export interface SeedingPolicyInit {
 
 /** Only what the policy uses of the engine. */
 export type SeedingEngine = Pick<Engine, 'list'> &
-  Pick<SeedingControls, 'setUploadRateLimit' | 'setUploadQuota' | 'setUploadMode' | 'streamingTorrents' | 'servingPeers' | 'evictData'>
+  Pick<SeedingControls, 'setUploadRateLimit' | 'setUploadQuota' | 'setUploadMode' | 'streamingTorrents' | 'watchedTorrents' | 'servingPeers' | 'evictData'>
 
 export interface SeedingPolicyComponents {
   engine: SeedingEngine
@@ -83,6 +83,8 @@ class DefaultSeedingPolicy implements SeedingPolicy {
   private timer: NodeJS.Timeout | undefined
   private lastSaveAt = 0
   private lastDiskCheckAt = 0
+  /** When the engine was last asked who watched: the next sample counts every reader since. */
+  private lastSampleAt = 0
   /** Cap and month the engine's upload quota was last set for. */
   private quotaKey: string | undefined
   private saving: Promise<void> = Promise.resolve()
@@ -103,7 +105,7 @@ class DefaultSeedingPolicy implements SeedingPolicy {
     if (this.running) return
     await Promise.all([this.store.load(), this.accounting.load(), this.history.load()])
     this.running = true
-    this.lastSaveAt = this.lastDiskCheckAt = this.now()
+    this.lastSaveAt = this.lastDiskCheckAt = this.lastSampleAt = this.now()
     this.tick()
     this.timer = setInterval(() => this.tick(), this.init.tickMs ?? 1000)
     this.timer.unref()
@@ -154,8 +156,8 @@ class DefaultSeedingPolicy implements SeedingPolicy {
   /** Samples the engine, decides, applies. Never throws: a failure is logged and the next tick retries. */
   private tick (): void {
     try {
-      const streaming = this.sample()
-      const presence = this.idle.observe({ streams: streaming.length, playerVisible: this.components.player?.isPlayingVisible() ?? false })
+      const watched = this.sample()
+      const presence = this.idle.observe({ streams: watched.length, playerVisible: this.components.player?.isPlayingVisible() ?? false })
       const allowance = this.budget.inForce({ watching: presence === 'watching', sharedThisMonth: this.accounting.sharedMonth })
       const engine = this.components.engine
       engine.setUploadRateLimit(allowance.rate)
@@ -191,7 +193,10 @@ class DefaultSeedingPolicy implements SeedingPolicy {
     this.components.engine.setUploadQuota(cap === null ? undefined : cap - this.accounting.sharedMonth)
   }
 
-  /** Feeds the accounting and the watch history; returns the torrents being streamed. */
+  /**
+   * Feeds the accounting and the watch history; returns the torrents someone watched since the
+   * last sample, however short the read (probes and posters, background readers, do not count).
+   */
   private sample (): string[] {
     const engine = this.components.engine
     const stats = engine.list().map(torrent => torrent.stats())
@@ -200,9 +205,11 @@ class DefaultSeedingPolicy implements SeedingPolicy {
       rate: stats.reduce((sum, s) => sum + s.uploadRate, 0),
       servingPeers: engine.servingPeers()
     })
-    const streaming = engine.streamingTorrents()
-    for (const infoHash of streaming) this.history.watched(infoHash, this.now())
-    return streaming
+    const since = this.lastSampleAt
+    this.lastSampleAt = this.now()
+    const watched = engine.watchedTorrents(since)
+    for (const infoHash of watched) this.history.watched(infoHash, this.lastSampleAt)
+    return watched
   }
 
   private async save (): Promise<void> {

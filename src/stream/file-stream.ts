@@ -26,6 +26,8 @@ export interface FileStreamOptions {
   maxChunk?: number
   /** The stream's playback rate when the caller knows it; see ReaderOptions. */
   bytesPerSecond?: number
+  /** Media work nobody watches (a probe, a poster); see ReaderOptions. */
+  background?: boolean
 }
 
 /**
@@ -46,7 +48,7 @@ export function createFileStream (
   if (!(readahead >= 1) || !(maxChunk >= 1)) throw new RangeError('readahead and maxChunk must be positive')
   const pieceLength = end >= start ? torrent.stats().pieceLength : 0
   return new TorrentFileStream(torrent, file.offset + start, file.offset + end + 1, {
-    fileIndex, readahead, maxChunk, pieceLength, signal: options.signal, bytesPerSecond: options.bytesPerSecond
+    fileIndex, readahead, maxChunk, pieceLength, signal: options.signal, bytesPerSecond: options.bytesPerSecond, background: options.background === true
   })
 }
 
@@ -57,6 +59,7 @@ interface StreamPlan {
   pieceLength: number
   signal: AbortSignal | undefined
   bytesPerSecond: number | undefined
+  background: boolean
 }
 
 class TorrentFileStream extends Readable {
@@ -88,8 +91,10 @@ class TorrentFileStream extends Readable {
       this.push(null)
       return
     }
-    const { fileIndex, bytesPerSecond } = this.plan
-    const reader = this.reader ??= this.torrent.createReader(bytesPerSecond === undefined ? { fileIndex } : { fileIndex, bytesPerSecond })
+    const { fileIndex, bytesPerSecond, background } = this.plan
+    const reader = this.reader ??= this.torrent.createReader({
+      fileIndex, ...(bytesPerSecond !== undefined ? { bytesPerSecond } : {}), ...(background ? { background } : {})
+    })
     const offset = this.position
     const length = this.chunkEnd(offset) - offset
     this.advanceWindow(reader, offset)

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { buildHttpApp } from '../../src/api/index.js'
+import { buildHttpApp, streamPath } from '../../src/api/index.js'
 import { silentLogger } from '../../src/log.js'
 import { FakeEngine, FakeTorrent, patternBytes } from './fixtures/fake-engine.js'
 
@@ -206,6 +206,28 @@ t.test('?rate= hands the stream\'s playback rate to the engine\'s reader; a malf
     t.equal(res.statusCode, 400, `rate=${rate}`)
     t.match(res.json().error.message, /rate must be the stream's bytes per second/)
   }
+})
+
+t.test('?background=1 marks a reader nobody watches (a probe, a poster); anything but 1 or 0 gets 400', async t => {
+  const { app, torrent } = setup(t)
+  const probe = await app.inject({ url: `/stream/${torrent.infoHash}/0?background=1`, headers: { range: 'bytes=0-99' } })
+  t.equal(probe.statusCode, 206)
+  t.same(torrent.readerOptions.at(-1), { fileIndex: 0, background: true })
+  const viewer = await app.inject({ url: `/stream/${torrent.infoHash}/0?background=0&rate=500000`, headers: { range: 'bytes=0-99' } })
+  t.equal(viewer.statusCode, 206)
+  t.same(torrent.readerOptions.at(-1), { fileIndex: 0, bytesPerSecond: 500000 })
+  for (const flag of ['yes', 'true', '', '2']) {
+    const res = await app.inject({ url: `/stream/${torrent.infoHash}/0?background=${flag}` })
+    t.equal(res.statusCode, 400, `background=${flag}`)
+    t.match(res.json().error.message, /background must be 1/)
+  }
+})
+
+t.test('streamPath builds the route with what its reader declares', async t => {
+  const hash = 'a'.repeat(40)
+  t.equal(streamPath(hash, 2), `/stream/${hash}/2`)
+  t.equal(streamPath(hash, 0, { bytesPerSecond: 500000 }), `/stream/${hash}/0?rate=500000`)
+  t.equal(streamPath(hash, 0, { background: true }), `/stream/${hash}/0?background=1`)
 })
 
 t.test('an upper-case info hash finds the torrent', async t => {

@@ -162,3 +162,25 @@ t.test('a reader opening while the torrent lingers ends the lingering; stop ends
   await new Promise(resolve => setTimeout(resolve, READER_LINGER_MS + 100))
   t.same([other.streaming, changes], [false, 0], 'a stopped torrent neither streams nor calls its host')
 })
+
+t.test('someone watched while a reader was open and up to when it closed; a background reader (a probe) never counts', async t => {
+  const host = fakeHost()
+  const readers = new StreamReaders(host)
+  const before = host.clock.now
+  t.equal(readers.watchedSince(before), false, 'nobody has read yet')
+  const probe = readers.create({ fileIndex: 0, background: true })
+  probe.setWindow(0, MiB)
+  t.equal(readers.watchedSince(before), false, 'a probe reading is nobody watching')
+  probe.close()
+  t.equal(readers.watchedSince(before), false, 'nor is a probe that has finished')
+  const film = readers.create({ fileIndex: 0 })
+  film.setWindow(0, MiB)
+  t.equal(readers.watchedSince(host.clock.now + 5000), true, 'an open reader counts, whatever moment is asked about')
+  host.clock.now += 300
+  film.close()
+  const closedAt = host.clock.now
+  host.clock.now += 700
+  t.equal(readers.watchedSince(before), true, 'a read that opened and closed between two looks still counts')
+  t.equal(readers.watchedSince(closedAt), true)
+  t.equal(readers.watchedSince(closedAt + 1), false, 'nobody since it closed')
+})

@@ -11,7 +11,7 @@ import t from 'tap'
 import { registerErrorHandling } from '../../src/api/errors.js'
 import { hlsRoutes } from '../../src/api/hls.js'
 import type { Engine, Torrent, TorrentFileInfo } from '../../src/engine/types.js'
-import { createHlsPackager } from '../../src/hls/index.js'
+import { createHlsPackager, type StreamReading } from '../../src/hls/index.js'
 import { silentLogger } from '../../src/log.js'
 import { tempDir } from '../helpers/fixtures.js'
 import { childMediaTools, hasFfmpeg, mediaFixtures, parsePlaylist } from './media.js'
@@ -59,11 +59,14 @@ if (!hasFfmpeg) {
     t.teardown(server.close)
     /** The playback rate each title's ffmpeg was given, by `infoHash/fileIndex`. */
     const rates = new Map<string, number | undefined>()
+    /** Every stream URL asked for, in order: who reads and what it declared. */
+    const readings: Array<{ title: string, reading: StreamReading | undefined }> = []
     const packager = createHlsPackager({
       cacheDir: await tempDir(t),
       log: silentLogger(),
-      streamUrl: (h, i, bytesPerSecond) => {
-        if (bytesPerSecond !== undefined) rates.set(`${h}/${i}`, bytesPerSecond)
+      streamUrl: (h, i, reading) => {
+        readings.push({ title: `${h}/${i}`, reading })
+        if (reading?.bytesPerSecond !== undefined) rates.set(`${h}/${i}`, reading.bytesPerSecond)
         return `${server.url}/stream/${h}/${i}`
       }
     })
@@ -98,6 +101,9 @@ if (!hasFfmpeg) {
 
       const poster = await app.inject(`/hls/${MULTI}/1/poster.jpg`)
       t.equal(poster.statusCode, 200)
+      const mine = readings.filter(r => r.title === `${MULTI}/1`)
+      t.same(mine.filter(r => r.reading?.background !== true).map(r => Object.keys(r.reading ?? {})), [['bytesPerSecond']],
+        'only ffmpeg playing the film reads as a viewer; probe, keyframe scan and poster read as background work')
       t.equal(poster.headers['content-type'], 'image/jpeg')
       t.equal(poster.rawPayload.subarray(0, 2).toString('hex'), 'ffd8')
     })

@@ -21,6 +21,8 @@ class FakeSeedingEngine implements SeedingEngine {
   mode: UploadMode | undefined
   applied: Array<[number, UploadMode]> = []
   streaming: string[] = []
+  /** Readers someone watched that have closed: info hash and when. */
+  closed: Array<{ infoHash: string, at: number }> = []
   evictedHashes: string[] = []
   list (): Torrent[] {
     const stats = { infoHash: HASH, uploadedBytes: this.uploaded, uploadRate: 0, state: 'seeding', files: [] } as unknown as TorrentStats
@@ -32,6 +34,9 @@ class FakeSeedingEngine implements SeedingEngine {
   setUploadQuota (bytes: number | undefined): void { this.quotas.push(bytes) }
   setUploadMode (mode: UploadMode): void { this.mode = mode; this.applied.push([this.rate, mode]) }
   streamingTorrents (): string[] { return this.streaming }
+  watchedTorrents (since: number): string[] {
+    return [...new Set([...this.streaming, ...this.closed.filter(c => c.at >= since).map(c => c.infoHash)])]
+  }
   servingPeers (): string[] { return [] }
   async evictData (infoHash: string): Promise<void> { this.evictedHashes.push(infoHash) }
 }
@@ -69,6 +74,16 @@ t.test('a stream reader switches to reciprocal at once, and idle returns one qui
   clock.now += 1
   policy.presenceChanged()
   t.same([engine.rate, engine.mode], [2 * MiB, 'open'])
+})
+
+t.test('a read that opened and closed between two ticks counts as watching', async t => {
+  const { policy, engine, clock } = await setup(t)
+  clock.now += 400
+  engine.closed.push({ infoHash: HASH, at: clock.now })
+  clock.now += 600
+  policy.presenceChanged()
+  t.equal(engine.mode, 'reciprocal')
+  t.match(policy.sharing(), { presence: 'watching', idleInMs: 120_000 })
 })
 
 t.test('the player reporting a visible playing page counts as watching', async t => {
