@@ -167,7 +167,8 @@ export class PeerSession {
 
   /** What the picker needs to know about this peer to place urgent blocks. */
   snapshot (): PeerSnapshot {
-    return { rate: this.conn.downloadRate.rate(), queuedBytes: this.inflight.size * BLOCK_LENGTH, snubbed: this.snubbed }
+    const meter = this.conn.downloadRate
+    return { rate: meter.rate(), rateIsLowerBound: meter.rateIsLowerBound, queuedBytes: this.inflight.size * BLOCK_LENGTH, snubbed: this.snubbed }
   }
 
   private request (req: BlockRequest): void {

@@ -3,8 +3,12 @@
  * source's ETA against its rivals'. ETA = now + (queuedBytes + bytes) / rate. A peer not yet
  * measured (rate 0) is assumed to run at the mean rate of the measured peers: new peers then
  * share urgent blocks from their first request instead of filling up with background work
- * while one measured peer carries the whole stream. With nothing measured, or for a web seed,
- * an unknown rate never meets a deadline. A late block is also taken by a source that delivers
+ * while one measured peer carries the whole stream. A peer whose rate is still a lower bound
+ * (its first second) is assumed at least that fast: read as it is, a seeder that had sent a
+ * few blocks looked ten times slower than it was, refused every piece due sooner than its ETA,
+ * and took one block of each later piece as its rate grew, blocks its next burst then carried
+ * instead of the opening's. With nothing measured, or for a web seed, an unknown rate never
+ * meets a deadline. A late block is also taken by a source that delivers
  * it no later than the regular peers together would reach it: its share of the backlog. Pure
  * arithmetic; one race serves one `next` call.
  */
@@ -189,25 +193,34 @@ export class DeadlineRace {
   #snapshot (id: string): PeerSnapshot | undefined {
     if (!this.#snapshots.has(id)) {
       const measured = this.#init.context.peer(id)
-      const assumed = measured !== undefined && measured.rate === 0 && measured.webSeed !== true
-        ? { ...measured, rate: this.#typical() }
+      const assumed = measured !== undefined && measured.webSeed !== true && (measured.rate === 0 || measured.rateIsLowerBound === true)
+        ? { ...measured, rate: Math.max(measured.rate, this.#typical()) }
         : measured
       this.#snapshots.set(id, assumed)
     }
     return this.#snapshots.get(id)
   }
 
+  /**
+   * Mean rate of the regular peers measured over a full span. When every rate is still a lower
+   * bound (a swarm's first second), the highest of them: peers alike run at least that fast.
+   */
   #typical (): number {
     if (this.#typicalRate !== undefined) return this.#typicalRate
     let sum = 0
     let count = 0
+    let highestLowerBound = 0
     for (const id of this.#init.sources()) {
       const source = this.#init.context.peer(id)
       if (source === undefined || source.webSeed === true || source.snubbed || !(source.rate > 0)) continue
-      sum += source.rate
-      count++
+      if (source.rateIsLowerBound === true) {
+        highestLowerBound = Math.max(highestLowerBound, source.rate)
+      } else {
+        sum += source.rate
+        count++
+      }
     }
-    this.#typicalRate = count === 0 ? 0 : sum / count
+    this.#typicalRate = count > 0 ? sum / count : highestLowerBound
     return this.#typicalRate
   }
 }

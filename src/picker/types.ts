@@ -36,6 +36,11 @@ export interface PickerMediator {
 export interface PeerSnapshot {
   /** Bytes per second measured from this source; 0 when not yet known. */
   rate: number
+  /**
+   * It started sending less than a second ago, so `rate` is only a lower bound (its bytes so far
+   * spread over a whole second): the picker assumes it at least as fast as the settled peers.
+   */
+  rateIsLowerBound?: boolean
   /** Bytes requested from it and not yet received. */
   queuedBytes: number
   /** It stopped sending: it gets no block with a deadline, and its blocks in flight count as late. */

@@ -47,6 +47,14 @@ export class RateMeter {
     this.total += bytes
   }
 
+  /**
+   * Less than the minimum span has passed since the first byte: `rate()` spreads the bytes so far
+   * over that whole span, so it is a lower bound of the peer's pace, not a measure of it.
+   */
+  get rateIsLowerBound (): boolean {
+    return this.firstAt !== undefined && this.now() - this.firstAt < MIN_SPAN_SECONDS * 1000
+  }
+
   /** Average over the window's complete seconds plus the current partial one, or since the first byte when that is shorter. */
   rate (): number {
     if (this.firstAt === undefined) return 0

@@ -126,6 +126,17 @@ t.test('assumes a peer not measured yet runs at the measured peers\' mean rate, 
   t.same(h.pick('b', 2, 0), ['0.3', '1.1'])
 })
 
+t.test('assumes a peer in its first second at least as fast as the settled peers\' mean: its rate so far is a lower bound', async t => {
+  const fixture = { have: '00', peers: { early: '11', settled: '11' }, deadline: '3.', rates: { early: 2, settled: 10 } }
+  t.same(setup(fixture).pick('early', 1, 0), ['1.0'], 'settled at 2 blocks/s it would deliver at 500 ms for a 300 ms deadline')
+  t.same(setup({ ...fixture, lowerBound: ['early'] }).pick('early', 1, 0), ['0.0'], 'in its first second it counts at 10 blocks/s: 100 ms')
+})
+
+t.test('in a swarm\'s first second, assumes each peer at least as fast as the highest lower bound', async t => {
+  const h = setup({ have: '00', peers: { a: '11', b: '11' }, deadline: '3.', rates: { a: 2, b: 10 }, lowerBound: ['a', 'b'] })
+  t.same(h.pick('a', 1, 0), ['0.0'], 'a counts at b\'s 10 blocks/s, not its own 2')
+})
+
 t.test('never assumes a rate for a web seed: it stays the fallback', async t => {
   const h = setup({ have: '0', blocks: '2', peers: { a: '1' }, webSeeds: ['w'], deadline: '5', rates: { a: 10 } })
   t.same(h.pick('w', 2, 0), [], 'a meets the deadline; the web seed of unknown rate gets nothing')

@@ -29,6 +29,8 @@ export interface Fixture {
   deadline?: string
   /** Peer id to blocks per second; peers not listed are connected with an unknown rate (0). */
   rates?: Record<string, number>
+  /** Peers in their first second: their rate is only a lower bound. */
+  lowerBound?: string[]
   snubbed?: string[]
   /** Web seeds: known to the picker only through the context, like the engine's. */
   webSeeds?: string[]
@@ -38,6 +40,7 @@ export interface Fixture {
 export interface SourceState {
   /** Blocks per second. */
   rate: number
+  rateIsLowerBound: boolean
   snubbed: boolean
   webSeed: boolean
 }
@@ -108,6 +111,7 @@ export function setup (fixture: Fixture): Harness {
   for (const peer of [...Object.keys(fixture.peers ?? {}), ...fixture.seeds ?? [], ...fixture.webSeeds ?? []]) {
     sources.set(peer, {
       rate: fixture.rates?.[peer] ?? 0,
+      rateIsLowerBound: fixture.lowerBound?.includes(peer) ?? false,
       snubbed: fixture.snubbed?.includes(peer) ?? false,
       webSeed: fixture.webSeeds?.includes(peer) ?? false
     })
@@ -118,8 +122,8 @@ export function setup (fixture: Fixture): Harness {
     peer: (id): PeerSnapshot | undefined => {
       const source = sources.get(id)
       if (source === undefined) return undefined
-      const { rate, snubbed, webSeed } = source
-      return { rate: rate * BLOCK_BYTES, queuedBytes: raw.inFlight(id).length * BLOCK_BYTES, snubbed, webSeed }
+      const { rate, rateIsLowerBound, snubbed, webSeed } = source
+      return { rate: rate * BLOCK_BYTES, rateIsLowerBound, queuedBytes: raw.inFlight(id).length * BLOCK_BYTES, snubbed, webSeed }
     }
   })
   return {

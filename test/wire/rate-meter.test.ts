@@ -35,6 +35,17 @@ t.test('an early burst is measured over at least a second, not read as the peer\
   t.equal(meter.rate(), 1024 * KiB, 'its pace once a second has passed: 1 MiB/s')
 })
 
+t.test('a rate is only a lower bound until a second has passed since the first byte', async t => {
+  const clock = clockAt(10_000)
+  const meter = new RateMeter(clock.now)
+  t.equal(meter.rateIsLowerBound, false, 'no byte yet: the rate is unknown (0), not a bound')
+  meter.add(64 * KiB)
+  clock.set(10_999)
+  t.equal(meter.rateIsLowerBound, true, '64 KiB over a second so far, whatever the peer\'s pace')
+  clock.set(11_000)
+  t.equal(meter.rateIsLowerBound, false)
+})
+
 t.test('an old meter averages over its window, forgetting older seconds', async t => {
   const clock = clockAt(10_000)
   const meter = new RateMeter(clock.now, 5)
