@@ -8,9 +8,9 @@
  * few blocks looked ten times slower than it was, refused every piece due sooner than its ETA,
  * and took one block of each later piece as its rate grew, blocks its next burst then carried
  * instead of the opening's. With nothing measured, or for a web seed, an unknown rate never
- * meets a deadline. A late block is also taken by a source that delivers
- * it no later than the regular peers together would reach it: its share of the backlog. Pure
- * arithmetic; one race serves one `next` call.
+ * meets a deadline. A late block is also taken by a source that delivers it no later than the
+ * regular peers together would reach it: its share of the backlog. Pure arithmetic; one race
+ * serves one `next` call.
  */
 import type { RequestStamp } from './request-ledger.js'
 import { BLOCK_BYTES, type PeerSnapshot, type PickContext } from './types.js'

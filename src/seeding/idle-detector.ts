@@ -7,7 +7,10 @@
 export type Presence = 'watching' | 'idle'
 
 export interface PresenceSignals {
-  /** Stream readers open now (HTTP /stream, and the ffmpeg readers behind HLS). */
+  /**
+   * Torrents someone streamed since the last look (HTTP /stream, and ffmpeg playing through HLS;
+   * not probes or posters), however short the read.
+   */
   streams: number
   /** The player UI says a page is visible and playing. */
   playerVisible: boolean
