@@ -217,7 +217,6 @@ export class TorrentSession extends EventEmitter<TorrentSessionEvents> implement
   /** A stream reader is open (`reading`), or one just closed (`streaming` too): peers keep their pipelines short. */
   get streaming (): boolean { return this.readers.streaming }
   get reading (): boolean { return this.readers.count > 0 }
-  /** Someone watched since `since`: see StreamReaders.watchedSince. */
   watchedSince (since: number): boolean { return this.readers.watchedSince(since) }
 
   stats (): TorrentStats {
