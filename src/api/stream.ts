@@ -12,7 +12,7 @@
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { AbortedError, FileNotFoundError, MetadataPendingError, RangeNotSatisfiableError, TorrentNotFoundError } from '../errors.js'
-import type { Engine, Torrent } from '../engine/types.js'
+import type { Engine, ReaderOptions, Torrent } from '../engine/types.js'
 import { contentRange, createFileStream, decideRange, mediaTypeFor, type RangeDecision } from '../stream/index.js'
 import { parseBackgroundFlag, parseFileIndex, parseInfoHash, parseStreamRate, type FileParams } from './params.js'
 
@@ -67,7 +67,7 @@ export function streamRoutes (init: StreamRoutesInit): FastifyPluginAsync {
 }
 
 /** The path of a file's `/stream` route with what its reader declares: `?rate=`, `?background=1`. */
-export function streamPath (infoHash: string, fileIndex: number, reading: { bytesPerSecond?: number | undefined, background?: boolean | undefined } = {}): string {
+export function streamPath (infoHash: string, fileIndex: number, reading: Pick<ReaderOptions, 'bytesPerSecond' | 'background'> = {}): string {
   const query = new URLSearchParams()
   if (reading.bytesPerSecond !== undefined) query.set('rate', String(reading.bytesPerSecond))
   if (reading.background === true) query.set('background', '1')
