@@ -7,6 +7,7 @@ import type { Logger } from '../log.js'
 import type { BlockRequest, PeerSnapshot, PickContext, PiecePicker } from '../picker/index.js'
 import type { PeerConnection } from '../wire/index.js'
 import { BLOCK_LENGTH } from '../wire/index.js'
+import { blockTracer, type BlockTracer } from './block-trace.js'
 import { blockLength } from './piece-assembly.js'
 import { pipelineCapacity } from './request-pipeline.js'
 import type { TokenBucket } from './token-bucket.js'
@@ -50,6 +51,8 @@ export class PeerSession {
   snubbed = false
   private lastDataAt: number
   private refillTimer: NodeJS.Timeout | undefined
+  /** Logs each block at trace level; undefined below it. */
+  private readonly trace: BlockTracer | undefined
   private started = false
 
   constructor (
@@ -59,6 +62,7 @@ export class PeerSession {
     private readonly now: () => number
   ) {
     this.lastDataAt = now()
+    this.trace = blockTracer(host.log, id)
   }
 
   get peerId (): string { return this.conn.remote?.peerId ?? this.id }
@@ -76,6 +80,9 @@ export class PeerSession {
     wire.on('bitfield', () => this.onAvailabilityReset())
     wire.on('have-all', () => this.onAvailabilityReset())
     wire.on('have', (piece: number) => this.onHave(piece))
+    // Every block the peer sends, whether still asked for, cancelled or a duplicate.
+    const trace = this.trace
+    if (trace !== undefined) wire.on('piece', (piece: number, offset: number) => trace('block arrived', { piece, block: offset / BLOCK_LENGTH }))
     wire.on('unchoke', () => this.fill())
     wire.on('interested', () => this.host.onInterestChanged(this))
     wire.on('uninterested', () => this.host.onInterestChanged(this))
@@ -175,6 +182,7 @@ export class PeerSession {
     const key = `${req.piece}:${req.block}`
     const length = blockLength(this.host.pieceSize(req.piece), req.block)
     this.inflight.set(key, { req, issuedAt: this.now() })
+    this.trace?.('block requested', req)
     this.wire.request(req.piece, req.block * BLOCK_LENGTH, length, (err, data) => {
       if (this.inflight.get(key)?.req !== req) return // cancelled or timed out by us
       this.inflight.delete(key)
@@ -199,6 +207,7 @@ export class PeerSession {
   cancel (req: BlockRequest): void {
     const key = `${req.piece}:${req.block}`
     if (!this.inflight.delete(key)) return
+    this.trace?.('block cancelled', req)
     this.wire.cancel(req.piece, req.block * BLOCK_LENGTH, blockLength(this.host.pieceSize(req.piece), req.block))
   }
 
@@ -213,6 +222,7 @@ export class PeerSession {
     for (const [key, { req, issuedAt }] of this.inflight) {
       if (now - issuedAt < REQUEST_TIMEOUT_MS && !this.snubbed) continue
       this.inflight.delete(key)
+      this.trace?.('block timed out', req)
       this.wire.cancel(req.piece, req.block * BLOCK_LENGTH, blockLength(this.host.pieceSize(req.piece), req.block))
       picker?.onRequestFailed(this.id, req)
     }

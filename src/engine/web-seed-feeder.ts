@@ -7,6 +7,7 @@ import type { Logger } from '../log.js'
 import type { BlockRequest, PeerSnapshot } from '../picker/index.js'
 import type { WebSeed } from '../discovery/index.js'
 import { BLOCK_LENGTH } from '../wire/index.js'
+import { blockTracer, type BlockTracer } from './block-trace.js'
 import { blockLength } from './piece-assembly.js'
 import type { TorrentSession } from './torrent-session.js'
 
@@ -20,8 +21,12 @@ export class WebSeedFeeder {
   private timer: NodeJS.Timeout | undefined
   private readonly onDeadlines = (): void => this.pump()
 
+  /** Logs each block at trace level, as peers do; undefined below it. */
+  private readonly trace: BlockTracer | undefined
+
   constructor (private readonly session: TorrentSession, private readonly seed: WebSeed, private readonly log: Logger) {
     this.id = `webseed:${seed.url}`
+    this.trace = blockTracer(log, this.id)
   }
 
   start (): void {
@@ -51,9 +56,11 @@ export class WebSeedFeeder {
     const key = `${req.piece}:${req.block}`
     const controller = new AbortController()
     this.inflight.set(key, { req, controller })
+    this.trace?.('block requested', req)
     const offset = req.piece * metainfo.pieceLength + req.block * BLOCK_LENGTH
     const length = blockLength(this.session.pieceSize(req.piece), req.block)
     this.seed.fetchRange(offset, length, { signal: controller.signal }).then(data => {
+      this.trace?.('block arrived', req)
       if (this.inflight.get(key)?.controller !== controller) return
       this.inflight.delete(key)
       this.session.acceptBlock(this.id, this.id, req.piece, req.block, data, 'webseed')
@@ -72,6 +79,7 @@ export class WebSeedFeeder {
     const entry = this.inflight.get(key)
     if (entry === undefined) return
     this.inflight.delete(key)
+    this.trace?.('block cancelled', req)
     entry.controller.abort()
   }
 
