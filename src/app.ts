@@ -128,9 +128,11 @@ export function buildDaemon (init: DaemonInit): Daemon {
     seeding,
     hls,
     async start () {
-      await engine.start()
       await history.start()
+      // The sharing budget is in force before the engine restores a torrent or meets a peer;
+      // started after it, a pause or a reached monthly cap held only from the policy's first tick.
       await seeding?.start()
+      await engine.start()
       running = true
       await hls.start()
       await app.ready()

@@ -62,3 +62,26 @@ t.test('stop does not wait for a stream that is waiting for pieces', { timeout: 
   t.equal(film.readers[0]?.closed, true, 'the stalled stream was ended and its reader closed')
   t.equal(engine.running, false)
 })
+
+t.test('after a restart, the sharing budget is in force before the engine meets a peer: a pause made before the restart holds from its start', async t => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'reel-app-'))
+  t.teardown(async () => { await rm(dataDir, { recursive: true, force: true }) })
+  const config = { ...defaultConfig(), dataDir }
+  config.torrent = { ...config.torrent, host: '127.0.0.1', port: 0, dht: false, lsd: false, upnp: false, webrtc: { ...config.torrent.webrtc, enabled: false } }
+  const first = buildDaemon({ config, log: silentLogger() })
+  await first.start()
+  await first.seeding!.updateSettings({ paused: true })
+  await first.stop()
+
+  const again = buildDaemon({ config, log: silentLogger() })
+  const engine = again.engine as typeof again.engine & { start: () => Promise<void> }
+  const startEngine = engine.start.bind(engine)
+  let allowanceAtEngineStart: unknown
+  engine.start = async () => {
+    allowanceAtEngineStart = again.seeding!.sharing().allowance
+    await startEngine()
+  }
+  await again.start()
+  t.teardown(async () => { await again.stop() })
+  t.match(allowanceAtEngineStart, { mode: 'closed', reason: 'paused' }, 'uploads were closed when the engine started')
+})
