@@ -5,6 +5,13 @@ import { tempDir } from './fixtures.js'
 import type { Teardown } from './scope.js'
 
 export async function startTestEngine (scope: Teardown, overrides: Partial<EngineInit> = {}): Promise<Engine & SeedingControls & { dataDir: string }> {
+  const engine = await createTestEngine(scope, overrides)
+  await engine.start()
+  return engine
+}
+
+/** The same engine, not started yet (a seeding policy may have to be in force first, as in the daemon). */
+export async function createTestEngine (scope: Teardown, overrides: Partial<EngineInit> = {}): Promise<Engine & SeedingControls & { dataDir: string }> {
   const dataDir = overrides.dataDir ?? await tempDir(scope, 'reel-engine-')
   const engine = createEngine({
     dataDir,
@@ -21,7 +28,6 @@ export async function startTestEngine (scope: Teardown, overrides: Partial<Engin
     seed: 1,
     ...overrides
   })
-  await engine.start()
   scope.teardown(async () => await engine.stop())
   return Object.assign(engine, { dataDir })
 }
