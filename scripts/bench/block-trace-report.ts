@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
+import type { BlockTraceMessage } from '../../src/engine/block-trace.js'
 
 export type BlockEvent = 'requested' | 'arrived' | 'cancelled' | 'timed out'
 
@@ -42,7 +43,8 @@ export interface SourceCounts {
   timedOut: number
 }
 
-const EVENTS: Readonly<Record<string, BlockEvent>> = {
+/** Keyed by the engine's own messages, so a renamed one fails to compile here rather than vanish from reports. */
+const EVENTS: Readonly<Record<BlockTraceMessage, BlockEvent>> = {
   'block requested': 'requested',
   'block arrived': 'arrived',
   'block cancelled': 'cancelled',
@@ -67,7 +69,8 @@ export function parseBlockRuns(text: string): BlockLine[][] {
       runs.push(current)
       continue
     }
-    const event = typeof line['msg'] === 'string' ? EVENTS[line['msg']] : undefined
+    const msg = line['msg']
+    const event = typeof msg === 'string' && Object.hasOwn(EVENTS, msg) ? EVENTS[msg as BlockTraceMessage] : undefined
     const { time, peer, piece, block } = line
     if (event === undefined || typeof time !== 'number' || typeof peer !== 'string' || typeof piece !== 'number' || typeof block !== 'number') continue
     if (current === undefined) {
