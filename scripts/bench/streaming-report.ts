@@ -85,7 +85,8 @@ function measurementTable<T>(title: string, runs: Map<StreamClientName, Outcome<
   return { title, columns: head, rows, notes: extra.notes }
 }
 
-export function streamingReport(plan: StreamingPlan, byClient: Map<StreamClientName, ClientRuns>): SectionReport {
+/** `oracle`: the runs of scripts/bench/oracle-client.ts, a startup and seek that ask for nothing but the bytes needed. */
+export function streamingReport(plan: StreamingPlan, byClient: Map<StreamClientName, ClientRuns>, oracle: Outcome<SeekRun>[]): SectionReport {
   const pick = <K extends keyof ClientRuns>(k: K): Map<StreamClientName, ClientRuns[K]> =>
     new Map(STREAM_CLIENTS.map(c => [c, byClient.get(c)?.[k] ?? ([] as unknown as ClientRuns[K])]))
   const seek = pick('seek')
@@ -107,6 +108,7 @@ export function streamingReport(plan: StreamingPlan, byClient: Map<StreamClientN
     measurementTable(`Seek: 2 MiB at ${plan.seekFraction * 100} % after startup`, seek,
       [{ title: 'seek s', pick: r => r.seekSec, digits: 3 }],
       { perRun: r => r.seekSec, notes: ['Same process as startup; the first request is closed, then `bytes=<60 %>-<60 % + 2 MiB - 1>`.'] }),
+    oracleTable(oracle, seek.get('Reel') ?? [], seek.get('webtorrent') ?? []),
     measurementTable(`Playback: ${rateMiB} MiB/s for ${plan.playbackSec} s, ≤ ${plan.aheadBytes / MiB} MiB ahead`, playback, [
       { title: 'stalls', pick: r => r.stalls, digits: 0 },
       { title: 'stalled s', pick: r => r.stalledSec, digits: 2 },
@@ -142,6 +144,7 @@ export function streamingReport(plan: StreamingPlan, byClient: Map<StreamClientN
     wtStartup: med(seek.get('webtorrent') ?? [], r => r.startupSec),
     seek: med(seek.get('Reel') ?? [], r => r.seekSec),
     wtSeek: med(seek.get('webtorrent') ?? [], r => r.seekSec),
+    oracleSeek: med(oracle, r => r.seekSec),
   }
   const reelSeekRuns = seek.get('Reel') ?? []
   const why = (runs: Outcome<unknown>[]): string => status(runs) === 'ok' ? 'no result' : status(runs)
@@ -162,7 +165,9 @@ export function streamingReport(plan: StreamingPlan, byClient: Map<StreamClientN
     {
       name: 'seek ≤ 0.5 × webtorrent',
       pass: m.seek === undefined || m.wtSeek === undefined ? undefined : m.seek <= 0.5 * m.wtSeek,
-      detail: m.seek === undefined ? why(reelSeekRuns) : `${fmt(m.seek, 3)} vs ${fmt(m.wtSeek, 3)} s (${fmt(ratio(m.seek, m.wtSeek), 2, '×')})`,
+      detail: m.seek === undefined
+        ? why(reelSeekRuns)
+        : `${fmt(m.seek, 3)} vs ${fmt(m.wtSeek, 3)} s (${fmt(ratio(m.seek, m.wtSeek), 2, '×')}); the oracle client ${fmt(m.oracleSeek, 3)} s (${fmt(ratio(m.oracleSeek, m.wtSeek), 2, '×')} of webtorrent's)`,
     },
     {
       name: 'zero stalls in playback',
@@ -180,6 +185,28 @@ export function streamingReport(plan: StreamingPlan, byClient: Map<StreamClientN
     tables,
     checks,
     data: { plan, runs: Object.fromEntries(byClient) },
+  }
+}
+
+/** The oracle client's medians beside Reel's and webtorrent's, and what each is of them. */
+function oracleTable(oracle: Outcome<SeekRun>[], reel: Outcome<SeekRun>[], webtorrent: Outcome<SeekRun>[]): Table {
+  const row = (name: string, runs: Outcome<SeekRun>[]): string[] => {
+    const startup = med(runs, r => r.startupSec)
+    const seek = med(runs, r => r.seekSec)
+    return [name, okCount(runs), fmt(startup, 3), fmt(seek, 3),
+      fmt(ratio(startup, med(oracle, r => r.startupSec)), 2, '×'), fmt(ratio(seek, med(oracle, r => r.seekSec)), 2, '×'), status(runs)]
+  }
+  return {
+    title: 'Oracle client: the same startup and seek, asking the seeders for nothing but the bytes needed',
+    columns: ['client', 'runs ok', 'startup s', 'seek s', 'startup/oracle', 'seek/oracle', 'status'],
+    rows: [row('oracle', oracle), row('Reel', reel), row('webtorrent', webtorrent),
+      ['oracle each run', '', oracle.map(o => (o.ok ? fmt(o.value.startupSec, 2) : '×')).join(' '), oracle.map(o => (o.ok ? fmt(o.value.seekSec, 2) : '×')).join(' '), '', '', '']],
+    notes: [
+      'After each run\'s clients, a wire client already connected to the seeders (scripts/bench/oracle-client.ts) asks them for the opening\'s pieces, ' +
+        'split evenly, and once those are in, for every block of the pieces the seek\'s 2 MiB lie in, again split evenly, with nothing else ever in flight. ' +
+        'No client can ask for less at the seek. Its startup starts once it is connected, and the seeders\' limiters may hold quota left from the run before, ' +
+        'so startup times compare loosely; the seek is what the seeders allow right after an opening.',
+    ],
   }
 }
 

@@ -4,7 +4,9 @@
  * from 4 libtorrent seeders on 127.0.0.1, each limited to 1 MiB/s upload, found
  * through a local tracker. Per run and client: startup (2 MiB at offset 0 after
  * adding the torrent), then seek (2 MiB at 60 %); in another fresh process,
- * playback (3.4 MiB/s, 32 MiB read-ahead, stalls counted). Then one seeder is
+ * playback (3.4 MiB/s, 32 MiB read-ahead, stalls counted). After each run's
+ * seeks, an oracle client (oracle-client.ts) makes the same startup and seek asking
+ * for nothing but the bytes needed: what the seeders allow at best. Then one seeder is
  * swapped for a web seed (1 MiB/s HTTP, in a second torrent's url-list) and
  * playback is repeated, counting the bytes the web seed sent.
  */
@@ -18,6 +20,7 @@ import { errorMessage, MiB, withScope, type BenchContext } from './context.js'
 import { sampleProcess } from './proc-stats.js'
 import type { SectionReport } from './report.js'
 import { ClientUnavailableError, STREAM_CLIENTS, startStreamClient, type StreamClient, type StreamClientName } from './stream-clients.js'
+import { oracleClientRun } from './oracle-client.js'
 import { playBack, readRange } from './stream-readers.js'
 import {
   streamingReport, type ClientRuns, type Outcome, type PlaybackRun, type SeekRun, type StreamingPlan, type WebSeedRun,
@@ -60,6 +63,7 @@ export async function runStreamingBench(ctx: BenchContext): Promise<SectionRepor
     const wsFx = await fixture(wsDir, [webSeed.url])
 
     const runs = new Map<StreamClientName, ClientRuns>(STREAM_CLIENTS.map(c => [c, { seek: [], playback: [], webSeedShort: [], webSeedSpare: [] }]))
+    const oracle: Outcome<SeekRun>[] = []
     const unavailable = new Map<StreamClientName, string>()
     for (const c of STREAM_CLIENTS) {
       if (ctx.opts.streamClients !== undefined && !ctx.opts.streamClients.includes(c)) unavailable.set(c, 'not run (--clients)')
@@ -82,9 +86,14 @@ export async function runStreamingBench(ctx: BenchContext): Promise<SectionRepor
     const measured = (m: StreamMeasure): boolean => ctx.opts.streamMeasures === undefined || ctx.opts.streamMeasures.includes(m)
     if (measured('seek') || measured('playback')) {
       await withScope(async swarm => {
-        await startSeeders(ctx, swarm, fx, plan.seeders, plan.seederRate)
+        const seeders = await startSeeders(ctx, swarm, fx, plan.seeders, plan.seederRate)
         for (let run = 1; run <= plan.runs; run++) {
-          if (measured('seek')) for (const c of STREAM_CLIENTS) runs.get(c)?.seek.push(await attempt(c, 'startup+seek', run, () => seekRun(ctx, c, fx, plan, run)))
+          if (measured('seek')) {
+            for (const c of STREAM_CLIENTS) runs.get(c)?.seek.push(await attempt(c, 'startup+seek', run, () => seekRun(ctx, c, fx, plan, run)))
+            oracle.push(await oracleAttempt(ctx, run, plan, () => oracleClientRun(seeders, fx, {
+              probeBytes: PROBE, seekAt: seekOffset(fx, plan), timeoutMs: TIMEOUT_MS,
+            })))
+          }
           if (measured('playback')) for (const c of STREAM_CLIENTS) runs.get(c)?.playback.push(await attempt(c, 'playback', run, () => playbackRun(ctx, c, fx, plan, run)))
         }
       })
@@ -100,8 +109,21 @@ export async function runStreamingBench(ctx: BenchContext): Promise<SectionRepor
         }
       })
     }
-    return streamingReport(plan, runs)
+    return streamingReport(plan, runs, oracle)
   })
+}
+
+const seekOffset = (fx: TorrentFixture, plan: StreamingPlan): number => Math.floor(fx.totalLength * plan.seekFraction)
+
+async function oracleAttempt(ctx: BenchContext, run: number, plan: StreamingPlan, fn: () => Promise<SeekRun>): Promise<Outcome<SeekRun>> {
+  try {
+    const value = await fn()
+    ctx.log(`oracle client run ${run}/${plan.runs}: startup ${value.startupSec.toFixed(3)} s, seek ${value.seekSec.toFixed(3)} s`)
+    return { ok: true, value }
+  } catch (err) {
+    ctx.log(`oracle client run ${run} failed: ${errorMessage(err)}`)
+    return { ok: false, reason: errorMessage(err) }
+  }
 }
 
 async function startSeeders(ctx: BenchContext, scope: CleanupScope, fx: TorrentFixture, count: number, rate: number): Promise<LibtorrentPeer[]> {
@@ -136,7 +158,7 @@ async function seekRun(ctx: BenchContext, client: StreamClientName, fx: TorrentF
     const url = await c.add(fx.torrentFile)
     // an open-ended request, as a player makes; closed once 2 MiB are in
     const startupAt = await readRange(url, { start: 0, want: PROBE, expected, timeoutMs: TIMEOUT_MS })
-    const at = Math.floor(fx.totalLength * plan.seekFraction)
+    const at = seekOffset(fx, plan)
     const t1 = performance.now()
     const seekAt = await readRange(url, { start: at, end: at + PROBE - 1, want: PROBE, expected, timeoutMs: TIMEOUT_MS })
     return { startupSec: (startupAt - t0) / 1000, seekSec: (seekAt - t1) / 1000 }
