@@ -28,8 +28,11 @@ interface Block { piece: number, offset: number, length: number }
 
 /** One run against `seeders`: connects (not timed), then times the opening and the seek. */
 export async function oracleClientRun(seeders: LibtorrentPeer[], fx: TorrentFixture, plan: OracleClientPlan): Promise<SeekRun> {
-  const peers = await Promise.all(seeders.map(s => unchokedPeer(s.port, fx.infoHash)))
+  const dialled = await Promise.allSettled(seeders.map(s => unchokedPeer(s.port, fx.infoHash)))
+  const peers = dialled.flatMap(d => (d.status === 'fulfilled' ? [d.value] : []))
+  const failed = dialled.find((d): d is PromiseRejectedResult => d.status === 'rejected')
   try {
+    if (failed !== undefined) throw failed.reason
     const t0 = performance.now()
     await fetchEvenly(peers, blocksOf(fx, 0, plan.probeBytes), fx, plan.timeoutMs)
     const t1 = performance.now()
