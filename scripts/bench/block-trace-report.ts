@@ -2,8 +2,12 @@
  * Reads a daemon's trace-level block lines (`REEL_LOG_LEVEL=trace`; README, "Tracing blocks")
  * and prints, for each daemon run in the file, what each source sent and when: its bursts
  * (arrivals less than `--gap` ms apart), their size and pieces, and what was asked of it.
+ * With `--play MIB_S` it also replays the run for the bench's playback reader at that rate
+ * (1 MiB pieces of 64 blocks, playhead from 2 MiB in): when playback would have started and
+ * which piece came late first, as the blocks arrived, and again had every block that arrived
+ * been the next one the player needed (what any choice of blocks could have done with them).
  *
- *   node dist/scripts/bench/block-trace-report.js FILE [--run N] [--from S] [--to S] [--gap MS]
+ *   node dist/scripts/bench/block-trace-report.js FILE [--run N] [--from S] [--to S] [--gap MS] [--play MIB_S]
  *
  * FILE holds the daemon's JSON lines, alone or as the bench echoes them with `--verbose`
  * (`[reel] {...}`); other lines are skipped. A run starts at each "listening" line.
@@ -131,6 +135,74 @@ export interface ReportOptions {
   /** Only bursts starting within [fromMs, toMs] of the run's first block line are listed. */
   fromMs: number
   toMs: number
+  /** Replays the run for a playback reader at this many bytes/s (`playbackReplay`). */
+  playRate?: number
+}
+
+export interface PlaybackShape {
+  /** bytes/s of the playhead */
+  rate: number
+  blocksPerPiece: number
+  blockBytes: number
+  /** The playhead starts once this many bytes from offset 0 are in. */
+  startBytes: number
+}
+
+/** The bench's playback reader: 1 MiB pieces of 16 KiB blocks, playing from 2 MiB in. */
+export const BENCH_PLAYBACK: Omit<PlaybackShape, 'rate'> = { blocksPerPiece: 64, blockBytes: 16 * 1024, startBytes: 2 * 1024 * 1024 }
+
+export interface ReplayOutcome {
+  /** ms after the run's first block line when the playhead starts; undefined if it never would. */
+  startMs: number | undefined
+  /** The first piece complete after the playhead reached it, and by how many ms. */
+  firstLate: { piece: number, lateMs: number } | undefined
+}
+
+/**
+ * When a playback reader starting at offset 0 would start, and which piece it would find
+ * missing first: `asReceived` with each piece complete once its own blocks had arrived,
+ * `inArrivalOrder` with the n-th distinct block to arrive counted as the n-th block of the file.
+ * Only pieces every block of which arrived are judged.
+ */
+export function playbackReplay(lines: readonly BlockLine[], shape: PlaybackShape): { asReceived: ReplayOutcome, inArrivalOrder: ReplayOutcome } {
+  const origin = lines[0]?.time ?? 0
+  const seen = new Set<string>()
+  const arrivals: number[] = []
+  const blocksIn = new Map<number, number>()
+  const completeAt: number[] = []
+  for (const line of lines) {
+    const key = `${line.piece}:${line.block}`
+    if (line.event !== 'arrived' || seen.has(key)) continue
+    seen.add(key)
+    const at = line.time - origin
+    arrivals.push(at)
+    const count = (blocksIn.get(line.piece) ?? 0) + 1
+    blocksIn.set(line.piece, count)
+    if (count === shape.blocksPerPiece) completeAt[line.piece] = at
+  }
+  const inOrder: number[] = []
+  for (let piece = 0; (piece + 1) * shape.blocksPerPiece <= arrivals.length; piece++) {
+    inOrder.push(arrivals[(piece + 1) * shape.blocksPerPiece - 1] as number)
+  }
+  return { asReceived: replay(completeAt, shape), inArrivalOrder: replay(inOrder, shape) }
+}
+
+function replay(completeAt: ReadonlyArray<number | undefined>, shape: PlaybackShape): ReplayOutcome {
+  const pieceBytes = shape.blocksPerPiece * shape.blockBytes
+  const startPieces = Math.ceil(shape.startBytes / pieceBytes)
+  let startMs = 0
+  for (let piece = 0; piece < startPieces; piece++) {
+    const at = completeAt[piece]
+    if (at === undefined) return { startMs: undefined, firstLate: undefined }
+    startMs = Math.max(startMs, at)
+  }
+  for (let piece = startPieces; piece < completeAt.length; piece++) {
+    const at = completeAt[piece]
+    if (at === undefined) break
+    const neededAt = startMs + (piece * pieceBytes * 1000) / shape.rate
+    if (at > neededAt) return { startMs, firstLate: { piece, lateMs: at - neededAt } }
+  }
+  return { startMs, firstLate: undefined }
 }
 
 export function formatRun(index: number, lines: readonly BlockLine[], options: ReportOptions): string {
@@ -143,7 +215,17 @@ export function formatRun(index: number, lines: readonly BlockLine[], options: R
       out.push(`    +${seconds(burst.start)} s  ${burst.blocks} blocks in ${Math.round(burst.end - burst.start)} ms  pieces ${pieceList(burst.pieces)}`)
     }
   }
+  if (options.playRate !== undefined) {
+    const { asReceived, inArrivalOrder } = playbackReplay(lines, { ...BENCH_PLAYBACK, rate: options.playRate })
+    out.push(`  playback at ${(options.playRate / 2 ** 20).toFixed(2)} MiB/s, as received: ${outcome(asReceived)}; in arrival order: ${outcome(inArrivalOrder)}`)
+  }
   return out.join('\n')
+}
+
+function outcome(o: ReplayOutcome): string {
+  if (o.startMs === undefined) return 'never starts'
+  const late = o.firstLate === undefined ? 'no piece late' : `piece ${o.firstLate.piece} first late, by ${seconds(o.firstLate.lateMs)} s`
+  return `starts at +${seconds(o.startMs)} s, ${late}`
 }
 
 function sourcesOf(lines: readonly BlockLine[]): string[] {
@@ -169,11 +251,11 @@ function pieceList(pieces: readonly number[]): string {
 function main(argv: string[]): void {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { run: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, gap: { type: 'string' } },
+    options: { run: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, gap: { type: 'string' }, play: { type: 'string' } },
     allowPositionals: true,
   })
   const file = positionals[0]
-  if (file === undefined) throw new Error('usage: block-trace-report FILE [--run N] [--from S] [--to S] [--gap MS]')
+  if (file === undefined) throw new Error('usage: block-trace-report FILE [--run N] [--from S] [--to S] [--gap MS] [--play MIB_S]')
   const number = (value: string | undefined, fallback: number, what: string): number => {
     if (value === undefined) return fallback
     const n = Number(value)
@@ -184,7 +266,9 @@ function main(argv: string[]): void {
     gapMs: number(values.gap, 100, '--gap'),
     fromMs: number(values.from, 0, '--from') * 1000,
     toMs: number(values.to, Infinity, '--to') * 1000,
+    ...(values.play === undefined ? {} : { playRate: number(values.play, 0, '--play') * 2 ** 20 }),
   }
+  if (options.playRate === 0) throw new Error('--play must be above 0 MiB/s')
   const runs = parseBlockRuns(readFileSync(file, 'utf8'))
   if (runs.length === 0) throw new Error(`${file} has no block lines: run the daemon with REEL_LOG_LEVEL=trace`)
   const only = values.run === undefined ? undefined : number(values.run, 1, '--run')

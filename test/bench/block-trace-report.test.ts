@@ -3,7 +3,7 @@
  * or as the bench echoes them, and groups each source's arrivals into bursts.
  */
 import t from 'tap'
-import { burstsOf, countsOf, formatRun, parseBlockRuns } from '../../scripts/bench/block-trace-report.js'
+import { burstsOf, countsOf, formatRun, parseBlockRuns, playbackReplay, type BlockLine } from '../../scripts/bench/block-trace-report.js'
 
 const line = (time: number, msg: string, peer: string, piece: number, block: number): string =>
   JSON.stringify({ level: 10, time, app: 'reel', infoHash: 'ab', peer, piece, block, msg })
@@ -61,4 +61,26 @@ t.test('prints one line per source and one per burst within the window', async t
     '  p1: requested 2, arrived 1 (1 duplicates), cancelled 1, timed out 0',
     '    +0.470 s  1 blocks in 0 ms  pieces 0'
   ].join('\n'))
+})
+
+t.test('replays a run for a playback reader, as the blocks arrived and as if each had been the next one needed', async t => {
+  const arrived = (time: number, piece: number, block: number): BlockLine => ({ time, event: 'arrived', source: 'p0', piece, block })
+  // two-block pieces of 2000 bytes, playing at 2000 bytes/s once piece 0 is in: piece p is needed p s after the start
+  const shape = { blocksPerPiece: 2, blockBytes: 1000, startBytes: 2000, rate: 2000 }
+  const lines = [
+    arrived(5000, 0, 0), arrived(5100, 0, 1),
+    arrived(5200, 2, 0), arrived(5300, 2, 1), arrived(5350, 2, 0),
+    arrived(5400, 1, 0), arrived(6500, 1, 1),
+  ]
+  t.same(playbackReplay(lines, shape), {
+    asReceived: { startMs: 100, firstLate: { piece: 1, lateMs: 400 } },
+    inArrivalOrder: { startMs: 100, firstLate: undefined },
+  }, 'piece 1 came 0.4 s after the playhead needed it; the same six blocks in order would have kept up (the duplicate counts once)')
+  t.same(playbackReplay(lines.slice(1), shape).asReceived, { startMs: undefined, firstLate: undefined }, 'without piece 0 playback never starts')
+})
+
+t.test('prints the replay as one line per run when asked for a play rate', async t => {
+  const [run] = parseBlockRuns(log)
+  t.equal(formatRun(1, run!, { gapMs: 100, fromMs: 0, toMs: 0, playRate: 3.4 * 2 ** 20 }).split('\n').at(-1),
+    '  playback at 3.40 MiB/s, as received: never starts; in arrival order: never starts')
 })
