@@ -205,7 +205,7 @@ function oracleTable(oracle: Outcome<SeekRun>[], reel: Outcome<SeekRun>[], webto
       'After each run\'s clients, a wire client already connected to the seeders (scripts/bench/oracle-client.ts) asks them for the opening\'s pieces, ' +
         'split evenly, and once those are in, for every block of the pieces the seek\'s 2 MiB lie in, again split evenly, with nothing else ever in flight. ' +
         'No client can ask for less at the seek. Its startup starts once it is connected, and the seeders\' limiters may hold quota left from the run before, ' +
-        'so startup times compare loosely; the seek is what the seeders allow right after an opening.',
+        'so startup times compare loosely; the seek is what the seeders give right after an opening to a client with nothing else in flight.',
     ],
   }
 }

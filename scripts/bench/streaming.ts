@@ -6,7 +6,7 @@
  * adding the torrent), then seek (2 MiB at 60 %); in another fresh process,
  * playback (3.4 MiB/s, 32 MiB read-ahead, stalls counted). After each run's
  * seeks, an oracle client (oracle-client.ts) makes the same startup and seek asking
- * for nothing but the bytes needed: what the seeders allow at best. Then one seeder is
+ * for nothing but the bytes needed, with nothing else in flight. Then one seeder is
  * swapped for a web seed (1 MiB/s HTTP, in a second torrent's url-list) and
  * playback is repeated, counting the bytes the web seed sent.
  */
