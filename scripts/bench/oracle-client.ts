@@ -12,6 +12,7 @@ import { connect } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import type { TorrentFixture } from '../../test/helpers/fixtures.js'
 import type { LibtorrentPeer } from '../../test/helpers/libtorrent.js'
+import { blockLength } from '../../src/engine/piece-assembly.js'
 import { BLOCK_LENGTH, PeerConnection } from '../../src/wire/index.js'
 import type { SeekRun } from './streaming-report.js'
 
@@ -51,7 +52,9 @@ function blocksOf(fx: TorrentFixture, offset: number, length: number): Block[] {
   const blocks: Block[] = []
   for (let piece = first; piece <= last; piece++) {
     const pieceLength = Math.min(fx.pieceLength, fx.totalLength - piece * fx.pieceLength)
-    for (let at = 0; at < pieceLength; at += BLOCK_LENGTH) blocks.push({ piece, offset: at, length: Math.min(BLOCK_LENGTH, pieceLength - at) })
+    for (let block = 0; block * BLOCK_LENGTH < pieceLength; block++) {
+      blocks.push({ piece, offset: block * BLOCK_LENGTH, length: blockLength(pieceLength, block) })
+    }
   }
   return blocks
 }
