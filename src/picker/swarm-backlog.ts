@@ -4,6 +4,7 @@
  * measured rates: piece p is reached at now + (missing bytes of p and every piece before it) / rate.
  * A piece reached after its deadline is at risk even when each of its blocks alone looks
  * deliverable by some peer. No measured rate means no aggregate risk (per-block rules still apply).
+ * Only deadlines within AT_RISK_HORIZON_MS count.
  */
 import type { PieceDeadlines } from './piece-deadlines.js'
 import type { RequestLedger } from './request-ledger.js'
@@ -21,10 +22,20 @@ export interface SwarmBacklogInit {
   missingBytes: (piece: number) => number
 }
 
-/** Pieces the regular peers together will not finish by their deadlines, earliest deadline first. */
+/**
+ * How far ahead a deadline can be at risk. The peers' rate is measured over a second and
+ * rate-limited seeders send in half-second bursts, so a dip read as a deficit over 30 s of
+ * readahead put pieces 8–40 MiB ahead at risk, and a web seed fetched them while the peers
+ * kept up (1 to 14 % of a playback's bytes). A deficit that lasts reaches this horizon in time
+ * for a web seed to fetch a piece or two before it is due.
+ */
+export const AT_RISK_HORIZON_MS = 3000
+
+/** Pieces due within the horizon that the regular peers together will not finish by their deadlines, earliest deadline first. */
 export function * piecesAtRisk (init: SwarmBacklogInit): Generator<number> {
   if (!(init.rate > 0)) return
   for (const [piece, depth] of backlogDepths(init.pieces, init.missingBytes)) {
+    if (init.deadline(piece) > init.now + AT_RISK_HORIZON_MS) return
     if (init.now + depth * 1000 / init.rate > init.deadline(piece)) yield piece
   }
 }

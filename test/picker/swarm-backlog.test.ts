@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { BLOCK_BYTES } from '../../src/picker/index.js'
-import { piecesAtRisk } from '../../src/picker/swarm-backlog.js'
+import { AT_RISK_HORIZON_MS, piecesAtRisk } from '../../src/picker/swarm-backlog.js'
 import { setup } from './setup.js'
 
 const blocks = '4444'
@@ -45,4 +45,14 @@ t.test('peers without a measured rate do not send work to the web seed', async t
   const backlog = { now: 0, pieces: [0, 1], deadline: () => 0, missingBytes: () => BLOCK_BYTES }
   t.same([...piecesAtRisk({ ...backlog, rate: 0 })], [], 'with no rate measured, nothing is at risk')
   t.same([...piecesAtRisk({ ...backlog, rate: BLOCK_BYTES })], [0, 1], 'the same backlog with a measured rate misses both deadlines')
+})
+
+t.test('a deadline further away than the horizon is never at risk, however far behind the peers are', async t => {
+  const h = setup({ have: '0000', blocks, peers: { a: '1111', b: '1111' }, webSeeds: ['w'], rates: { a: 1, b: 1, w: 20 } })
+  h.setDeadlines('234.', AT_RISK_HORIZON_MS - 200)
+  t.same(h.pick('w', 4, 0), [], 'a and b reach piece 1 at 4 s against its 3.1 s, but 3.1 s is beyond the 3 s horizon')
+  t.same(h.pick('w', 4, 200), ['1.0', '1.1', '1.2', '1.3'], 'at 200 ms piece 1 is within the horizon: the web seed takes it')
+  const backlog = { now: 0, rate: BLOCK_BYTES, pieces: [0, 1], missingBytes: () => 4 * BLOCK_BYTES }
+  const deadline = (piece: number): number => AT_RISK_HORIZON_MS + piece
+  t.same([...piecesAtRisk({ ...backlog, deadline })], [0], 'reached at 4 and 8 s: the deadline on the horizon counts, the one a millisecond past it does not')
 })
