@@ -146,6 +146,15 @@ class StreamReader implements ByteRangeReader {
    * asks for each piece when its estimated pace says, not when playback will reach it).
    */
   private readonly knownRate: number | undefined
+  /**
+   * Where playback of a stream with a known rate stands: byte `position` plays at `time`. It
+   * starts once the startup bytes are read and keeps time at that rate, so a reader that falls
+   * behind it (a swarm slower than the film) finds its next pieces due sooner and sooner, and
+   * web seeds step in. Deadlines counted afresh from each read could not show that: they
+   * forgot the lag at every read and stayed a second of slack away however far playback fell
+   * behind. Undefined without a known rate, during the startup bytes, and after a jump.
+   */
+  private playback: { position: number, time: number } | undefined
 
   constructor (private readonly host: ReaderHost, private readonly registry: StreamReaders, options: ReaderOptions) {
     this.fileIndex = options.fileIndex
@@ -160,6 +169,7 @@ class StreamReader implements ByteRangeReader {
     const from = Math.max(0, Math.min(start, this.host.length()))
     const to = Math.max(from, Math.min(end, this.host.length()))
     this.measure(from, now)
+    this.keepPlaybackTime(from, now)
     this.deadlines = to > from ? this.deadlinesFor(from, to, now) : new Map()
     this.registry.update(this, true)
   }
@@ -183,6 +193,26 @@ class StreamReader implements ByteRangeReader {
     }
   }
 
+  /**
+   * Starts the playback clock when the startup bytes are in (the player starts), and moves it
+   * when the reader is behind it: the player has run dry and waits for the byte being read now.
+   */
+  private keepPlaybackTime (position: number, now: number): void {
+    if (this.knownRate === undefined || position < this.startedAt + STARTUP_BYTES) {
+      this.playback = undefined
+    } else if (this.playback === undefined) {
+      this.playback = { position: this.startedAt, time: now }
+    } else if (this.playsAt(position) < now) {
+      this.playback = { position, time: now }
+    }
+  }
+
+  /** When playback reaches `offset` by the playback clock; Infinity without one. */
+  private playsAt (offset: number): number {
+    const { playback, knownRate } = this
+    return playback === undefined || knownRate === undefined ? Infinity : playback.time + (offset - playback.position) / knownRate * 1000
+  }
+
   private deadlinesFor (from: number, to: number, now: number): Map<number, number> {
     const pieceLength = this.host.pieceLength()
     const rate = Math.max(MIN_BYTES_PER_SECOND, this.knownRate ?? 0, this.bytesPerSecond)
@@ -199,7 +229,7 @@ class StreamReader implements ByteRangeReader {
       // finish soonest, spreading each piece over all of them, instead of to the first peer
       // that would merely make a deadline a second away.
       const due = start < startupEnd ? now : now + POSITION_SLACK_MS + Math.max(0, start - from) / rate * 1000
-      deadlines.set(piece, Math.round(due))
+      deadlines.set(piece, Math.round(Math.min(due, this.playsAt(Math.max(start, from)))))
     }
     this.addIndexRegions(from, now, deadlines)
     return deadlines

@@ -68,6 +68,28 @@ t.test('a reader that knows the stream rate (from the container) gets deadlines 
   t.equal(readers.deadlineOf(105), host.clock.now + 1000 + 1000, 'four MiB past the position: a second at the reader\'s pace')
 })
 
+t.test('a reader of a known rate that falls behind playback loses its slack; ahead of playback it keeps it', async t => {
+  // a 16 Mbit/s film: 2 MiB/s
+  const readFilm = (bytesPerSecond?: number): { readers: StreamReaders, now: () => number } => {
+    const host = fakeHost()
+    const readers = new StreamReaders(host)
+    const reader = readers.create({ fileIndex: 0, ...(bytesPerSecond === undefined ? {} : { bytesPerSecond }) })
+    const start = host.clock.now
+    reader.setWindow(0, 256 * MiB)
+    host.clock.now = start + 500
+    reader.setWindow(2 * MiB, 256 * MiB)
+    t.equal(readers.deadlineOf(2), host.clock.now + 1000, 'the startup bytes came fast: playback is 1 s from the position, the usual slack')
+    host.clock.now = start + 3500
+    reader.setWindow(4 * MiB, 256 * MiB)
+    return { readers, now: () => host.clock.now }
+  }
+  const known = readFilm(2 * MiB)
+  t.equal(known.readers.deadlineOf(4), known.now(), 'playback reached 4 MiB at 2.5 s: at 3.5 s the player waits for the piece being read')
+  t.equal(known.readers.deadlineOf(6), known.now() + 1000, 'two MiB further is one second of this film away, with no slack')
+  const unknown = readFilm()
+  t.equal(unknown.readers.deadlineOf(4), unknown.now() + 1000, 'without a known rate the lag is not known: the second of slack stays')
+})
+
 t.test('the window shrinks under memory pressure and a filling disk', async t => {
   const relaxed = new StreamReaders(fakeHost({ swarmRate: 4 * MiB }))
   relaxed.create({ fileIndex: 0 }).setWindow(0, 256 * MiB)
