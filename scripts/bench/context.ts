@@ -26,6 +26,8 @@ export interface BenchOptions {
   streamClients?: string[] | undefined
   /** Streaming section: only these measures run (all when undefined). */
   streamMeasures?: string[] | undefined
+  /** Streaming section: Reel's playback readers declare the playback rate, as the HLS remux declares a film's. */
+  reelDeclaresRate?: boolean
 }
 
 export interface BenchContext {

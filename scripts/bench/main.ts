@@ -6,6 +6,8 @@
  * --size-mib N, --only a,b, --clients a,b (streaming: only these clients, to
  * iterate on one; the anchors' columns then say why they are missing),
  * --measures a,b (streaming: only these of seek, playback, webseed-short, webseed-spare),
+ * --reel-declares-rate (streaming: Reel's playback reader asks `/stream/…?rate=` with the
+ * playback rate, as the HLS remux does with a film's bitrate),
  * --json FILE, --verbose, --daemon-entry FILE (run
  * that file as the daemon, e.g. scripts/bench/stand-in-daemon.mjs, to check
  * the bench itself before Reel exists). Every child process is
@@ -45,6 +47,7 @@ function options(): { bench: BenchOptions, only: string[], json: string | undefi
       json: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       'daemon-entry': { type: 'string' },
+      'reel-declares-rate': { type: 'boolean', default: false },
     },
   })
   const quick = values.quick ?? false
@@ -69,6 +72,7 @@ function options(): { bench: BenchOptions, only: string[], json: string | undefi
       daemonEntry: values['daemon-entry'],
       streamClients: clients,
       streamMeasures: measures,
+      reelDeclaresRate: values['reel-declares-rate'] ?? false,
     },
     only,
     json: values.json,

@@ -19,6 +19,8 @@ export interface StreamingPlan {
   aheadBytes: number
   rebufferBytes: number
   seekFraction: number
+  /** Reel's playback readers declare `playbackRate` (`/stream/…?rate=`). */
+  reelDeclaresRate: boolean
 }
 
 export type Outcome<T> = { ok: true, value: T } | { ok: false, reason: string }
@@ -124,6 +126,7 @@ export function streamingReport(plan: StreamingPlan, byClient: Map<StreamClientN
           `(${((100 * plan.playbackRate) / (plan.seeders * plan.seederRate)).toFixed(0)} % of the swarm's capacity) until ${plan.playbackSec} s ` +
           `of content or the end of the file; a stall starts when it reaches the end of the data and ends once ${plan.rebufferBytes / MiB} MiB are buffered.`,
         `A run that stalls for more than ${plan.playbackSec} s in total is cut short (played s < target). CPU s and peak RSS are the client process's over the run. "each run" lists stalls.`,
+        ...(plan.reelDeclaresRate ? [`Reel's reader declares the playback rate (\`?rate=\`, --reel-declares-rate), as the HLS remux declares a film's; here and in the web-seed runs below.`] : []),
       ],
     }),
     webSeedTable(`Web seed replacing a seeder: the same playback, ${plan.seeders - 1} seeders + a ${plan.seederRate / MiB} MiB/s web seed`, webSeedShort, [

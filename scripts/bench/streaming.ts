@@ -44,6 +44,7 @@ export async function runStreamingBench(ctx: BenchContext): Promise<SectionRepor
     aheadBytes: 32 * MiB,
     rebufferBytes: 2 * MiB,
     seekFraction: 0.6,
+    reelDeclaresRate: ctx.opts.reelDeclaresRate === true,
   }
   return withScope(async section => {
     const tracker = await startTracker(section)
@@ -167,7 +168,8 @@ async function seekRun(ctx: BenchContext, client: StreamClientName, fx: TorrentF
 
 async function play(c: StreamClient, fx: TorrentFixture, plan: StreamingPlan): Promise<PlaybackRun> {
   const t0 = performance.now()
-  const url = await c.add(fx.torrentFile)
+  const added = await c.add(fx.torrentFile)
+  const url = c.name === 'Reel' && plan.reelDeclaresRate ? `${added}?rate=${Math.round(plan.playbackRate)}` : added
   const r = await playBack(url, {
     fileLength: fx.totalLength,
     rate: plan.playbackRate,
