@@ -24,10 +24,11 @@ export interface SwarmBacklogInit {
 
 /**
  * How far ahead a deadline can be at risk. The peers' rate is measured over a second and
- * rate-limited seeders send in half-second bursts, so a dip read as a deficit over 30 s of
- * readahead put pieces 8–40 MiB ahead at risk, and a web seed fetched them while the peers
- * kept up (1 to 14 % of a playback's bytes). A deficit that lasts reaches this horizon in time
- * for a web seed to fetch a piece or two before it is due.
+ * rate-limited seeders send in half-second bursts, so a dip read as a deficit over 40 s of
+ * readahead put pieces 8 MiB and more ahead at risk, and a web seed fetched them while the
+ * peers kept up (up to 14 % of a playback's bytes); its bytes then raised the reader's pace
+ * and kept them at risk. A deficit that lasts reaches this horizon in time for a web seed to
+ * fetch a piece or two before it is due.
  */
 export const AT_RISK_HORIZON_MS = 3000
 

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { READER_LINGER_MS, StreamReaders, type ReaderHost } from '../../src/engine/stream-readers.js'
 import { NO_PRESSURE, type ReadaheadPressure } from '../../src/engine/readahead.js'
+import type { ByteRangeReader } from '../../src/engine/types.js'
 
 const MiB = 1024 * 1024
 
@@ -70,7 +71,7 @@ t.test('a reader that knows the stream rate (from the container) gets deadlines 
 
 t.test('a reader of a known rate that falls behind playback loses its slack; ahead of playback it keeps it', async t => {
   // a 16 Mbit/s film: 2 MiB/s
-  const readFilm = (bytesPerSecond?: number): { readers: StreamReaders, now: () => number } => {
+  const readFilm = (bytesPerSecond?: number): { readers: StreamReaders, reader: ByteRangeReader, now: () => number } => {
     const host = fakeHost()
     const readers = new StreamReaders(host)
     const reader = readers.create({ fileIndex: 0, ...(bytesPerSecond === undefined ? {} : { bytesPerSecond }) })
@@ -78,14 +79,16 @@ t.test('a reader of a known rate that falls behind playback loses its slack; ahe
     reader.setWindow(0, 256 * MiB)
     host.clock.now = start + 500
     reader.setWindow(2 * MiB, 256 * MiB)
-    t.equal(readers.deadlineOf(2), host.clock.now + 1000, 'the startup bytes came fast: playback is 1 s from the position, the usual slack')
+    t.equal(readers.deadlineOf(2), host.clock.now + 1000, 'the startup bytes came in 0.5 s: the clock starts, and the next piece keeps its second of slack')
     host.clock.now = start + 3500
     reader.setWindow(4 * MiB, 256 * MiB)
-    return { readers, now: () => host.clock.now }
+    return { readers, reader, now: () => host.clock.now }
   }
   const known = readFilm(2 * MiB)
   t.equal(known.readers.deadlineOf(4), known.now(), 'playback reached 4 MiB at 2.5 s: at 3.5 s the player waits for the piece being read')
   t.equal(known.readers.deadlineOf(6), known.now() + 1000, 'two MiB further is one second of this film away, with no slack')
+  known.reader.setWindow(100 * MiB, 256 * MiB)
+  t.ok((known.readers.deadlineOf(102) ?? 0) > known.now() + 1000, 'a seek stops the clock until its startup bytes are in: the slack is back')
   const unknown = readFilm()
   t.equal(unknown.readers.deadlineOf(4), unknown.now() + 1000, 'without a known rate the lag is not known: the second of slack stays')
 })
