@@ -27,8 +27,9 @@ export interface SwarmBacklogInit {
  * rate-limited seeders send in half-second bursts, so a dip read as a deficit over 40 s of
  * readahead put pieces 8 MiB and more ahead at risk, and a web seed fetched them while the
  * peers kept up (up to 14 % of a playback's bytes); its bytes then raised the reader's pace
- * and kept them at risk. A deficit that lasts reaches this horizon in time for a web seed to
- * fetch a piece or two before it is due.
+ * and kept them at risk. A lasting deficit shows inside the horizon when the reader declares
+ * its rate: behind its playback clock, its next pieces are due at once (src/engine/stream-readers.ts).
+ * A reader without a rate shows none at any horizon: its pace is the download's.
  */
 export const AT_RISK_HORIZON_MS = 3000
 
