@@ -4,7 +4,8 @@
 It downloads one torrent from the peers named with --peer only: PEX, DHT, LSD, UPnP and
 NAT-PMP are off and trackers are ignored, so it never meets other leechers. Every --interval
 seconds it prints {"event": "progress", "downloaded", "fromPeers": {"HOST:PORT": bytes}, ...}
-where fromPeers counts payload received from each named peer over every connection to it.
+where fromPeers counts payload received from each named peer over every connection to it,
+counted once when libtorrent carries a peer's total over to its next connection.
 Commands on stdin: `connect HOST:PORT` (a new named peer). It exits on SIGTERM, SIGINT or
 when stdin closes.
 """
@@ -73,9 +74,12 @@ def main():
     emit("added", infoHash=str(h.info_hash()), name=h.status().name)
 
     named = set()
-    # Bytes from connections already closed, per named peer; live ones are read each round.
-    closed = {}
-    live = {}
+    # libtorrent keeps a peer's payload total across its connections: a reconnection to the same
+    # address starts from the total of the one before, rounded down to whole KiB (it keeps it in
+    # KiB). So per named peer, `seen` is the highest total read, and a connection that starts
+    # below it is a fresh count (libtorrent forgot the peer): what came before moves to `earlier`.
+    earlier = {}
+    seen = {}
 
     def connect(peer):
         host, _, port = peer.rpartition(":")
@@ -100,16 +104,19 @@ def main():
         current = {}
         for info in h.get_peer_info():
             endpoint = (info.ip[0], info.ip[1])
+            # An old connection still closing and its successor both carry the same total.
             if endpoint in named:
-                current[endpoint] = current.get(endpoint, 0) + info.total_download
-        for endpoint, total in live.items():
-            # Gone, or a new connection to the same address that started counting again.
-            if current.get(endpoint, 0) < total:
-                closed[endpoint] = closed.get(endpoint, 0) + total
-        live = current
+                current[endpoint] = max(current.get(endpoint, 0), info.total_download)
+        for endpoint, total in current.items():
+            before = seen.get(endpoint, 0)
+            if total < before // 1024 * 1024:
+                earlier[endpoint] = earlier.get(endpoint, 0) + before
+                seen[endpoint] = total
+            else:
+                seen[endpoint] = max(before, total)
         from_peers = {}
         for endpoint in named:
-            from_peers["%s:%d" % endpoint] = closed.get(endpoint, 0) + live.get(endpoint, 0)
+            from_peers["%s:%d" % endpoint] = earlier.get(endpoint, 0) + seen.get(endpoint, 0)
         st = h.status()
         emit("progress", progress=round(st.progress, 6), downloaded=st.total_payload_download,
              fromPeers=from_peers, peers=st.num_peers, downloadRate=st.download_payload_rate)
