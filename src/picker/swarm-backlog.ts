@@ -23,8 +23,9 @@ export interface SwarmBacklogInit {
 }
 
 /**
- * How far ahead a deadline can be at risk. The peers' rate is measured over a second and
- * rate-limited seeders send in half-second bursts, so a dip read as a deficit over 40 s of
+ * How far ahead a deadline can be at risk. The peers' rates are averages over the last few
+ * seconds, counted in whole-second buckets, while rate-limited seeders send in bursts, so
+ * their sum swings from one moment to the next. A low swing read as a deficit over 40 s of
  * readahead put pieces 8 MiB and more ahead at risk, and a web seed fetched them while the
  * peers kept up (up to 14 % of a playback's bytes); its bytes then raised the reader's pace
  * and kept them at risk. A lasting deficit shows inside the horizon when the reader declares
@@ -37,8 +38,9 @@ export const AT_RISK_HORIZON_MS = 3000
 export function * piecesAtRisk (init: SwarmBacklogInit): Generator<number> {
   if (!(init.rate > 0)) return
   for (const [piece, depth] of backlogDepths(init.pieces, init.missingBytes)) {
-    if (init.deadline(piece) > init.now + AT_RISK_HORIZON_MS) return
-    if (init.now + depth * 1000 / init.rate > init.deadline(piece)) yield piece
+    const deadline = init.deadline(piece)
+    if (deadline > init.now + AT_RISK_HORIZON_MS) return
+    if (init.now + depth * 1000 / init.rate > deadline) yield piece
   }
 }
 
