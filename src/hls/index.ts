@@ -7,6 +7,8 @@ export {
   DEFAULT_SEGMENT_WAIT_MS
 } from './packager.js'
 export { parseSegmentName, planSegments, renderPlaylist, segmentName } from './segment-plan.js'
+export { filmDuration } from './film-duration.js'
+export type { ReadRange } from './range-read.js'
 export type { ToolExit, ToolProcess, ToolRunner } from './media-tool.js'
 export type {
   AudioInfo, Clock, HlsPackager, HlsPackagerInit, HlsRequestOptions, HlsStats, MediaFile, MediaInfoView, MediaProbe,

@@ -2,7 +2,8 @@
  * Keyframe times of a Matroska/WebM file from its Cues, found through the SeekHead at the
  * start of the Segment (muxers write Cues at the end and point to them there; the engine
  * fetches a file's tail first). Only cue points of the first video track count. No SeekHead
- * entry for Cues, an unknown-size Segment or cues without the video track: undefined.
+ * entry for Cues, an unknown-size Segment or cues without the video track: undefined. The
+ * Segment's Info also gives the film's duration, which tells a reader of the file its playback rate.
  */
 import type { ReadRange } from './range-read.js'
 
@@ -14,6 +15,7 @@ const SEEK_ID = 0x53AB
 const SEEK_POSITION = 0x53AC
 const INFO = 0x1549A966
 const TIMESTAMP_SCALE = 0x2AD7B1
+const DURATION = 0x4489
 const TRACKS = 0x1654AE6B
 const TRACK_ENTRY = 0xAE
 const TRACK_NUMBER = 0xD7
@@ -26,12 +28,52 @@ const CUE_TRACK = 0xF7
 const CLUSTER = 0x1F43B675
 
 const HEAD_BYTES = 64 * 1024
+/** Nanoseconds per timestamp tick when the Info does not say. */
+const DEFAULT_TIMESTAMP_SCALE = 1_000_000
 const MAX_ELEMENT_BYTES = 64 * 1024 * 1024
 
 interface Element { id: number, dataStart: number, dataEnd: number }
 
 /** Keyframe times (seconds) of the first video track, or undefined when this is not a cued Matroska file. */
 export async function mkvKeyframes (read: ReadRange, fileLength: number, signal?: AbortSignal): Promise<number[] | undefined> {
+  const segment = await openSegment(read, fileLength, signal)
+  if (segment === undefined) return undefined
+  const tracks = await segment.element(TRACKS)
+  const videoTrack = tracks === undefined ? undefined : readVideoTrack(tracks.buf, tracks.el)
+  const info = await segment.element(INFO)
+  const timestampScale = (info === undefined ? undefined : readTimestampScale(info.buf, info.el)) ?? DEFAULT_TIMESTAMP_SCALE
+  if (videoTrack === undefined && !segment.inHead(CUES)) return undefined
+  const cues = await segment.element(CUES)
+  return cues === undefined ? undefined : cueTimes(cues.buf, cues.el, videoTrack, timestampScale)
+}
+
+/**
+ * The Segment's duration in seconds, from its Info (in the head, or where the SeekHead points),
+ * or undefined when this is not Matroska or its Info gives no duration (a live recording).
+ */
+export async function mkvDuration (read: ReadRange, fileLength: number, signal?: AbortSignal): Promise<number | undefined> {
+  const info = await (await openSegment(read, fileLength, signal))?.element(INFO)
+  if (info === undefined) return undefined
+  const fields = childrenOf(info.buf, info.el)
+  const duration = fields.find(e => e.id === DURATION)
+  if (duration === undefined) return undefined
+  const size = duration.dataEnd - duration.dataStart
+  if (size !== 4 && size !== 8) return undefined
+  const view = new DataView(info.buf.buffer, info.buf.byteOffset, info.buf.byteLength)
+  const ticks = size === 4 ? view.getFloat32(duration.dataStart) : view.getFloat64(duration.dataStart)
+  const seconds = ticks * (readTimestampScale(info.buf, info.el) ?? DEFAULT_TIMESTAMP_SCALE) / 1e9
+  return Number.isFinite(seconds) && seconds > 0 ? seconds : undefined
+}
+
+interface LoadedElement { buf: Uint8Array, el: Element }
+
+/** The Segment's top-level elements: those whole in the file's head, the others where the SeekHead says. */
+interface SegmentElements {
+  inHead (id: number): boolean
+  element (id: number): Promise<LoadedElement | undefined>
+}
+
+async function openSegment (read: ReadRange, fileLength: number, signal?: AbortSignal): Promise<SegmentElements | undefined> {
   const head = await read(0, Math.min(HEAD_BYTES, fileLength), signal)
   const ebml = elementAt(head, 0, head.length)
   if (ebml?.id !== EBML_HEADER) return undefined
@@ -39,10 +81,8 @@ export async function mkvKeyframes (read: ReadRange, fileLength: number, signal?
   if (segment?.id !== SEGMENT || segment.dataEnd < 0) return undefined
   const segmentStart = segment.dataStart
 
+  const whole = new Map<number, Element>()
   const positions = new Map<number, number>()
-  let timestampScale = 1_000_000
-  let videoTrack: number | undefined
-  let infoSeen = false
   for (let at = segmentStart; at < head.length;) {
     const el = elementAt(head, at, head.length)
     if (el === undefined || el.id === CLUSTER || el.dataEnd < 0) break
@@ -51,34 +91,26 @@ export async function mkvKeyframes (read: ReadRange, fileLength: number, signal?
       break
     }
     if (el.id === SEEK_HEAD) readSeekHead(head, el, positions)
-    else if (el.id === INFO) { timestampScale = readTimestampScale(head, el) ?? timestampScale; infoSeen = true }
-    else if (el.id === TRACKS) videoTrack = readVideoTrack(head, el)
-    else if (el.id === CUES) return cueTimes(head, el, videoTrack, timestampScale)
+    else if (!whole.has(el.id)) whole.set(el.id, el)
     at = el.dataEnd
   }
 
-  const load = async (id: number): Promise<{ buf: Uint8Array, el: Element } | undefined> => {
-    const relative = positions.get(id)
-    if (relative === undefined) return undefined
-    const offset = segmentStart + relative
-    const header = await read(offset, 16, signal)
-    const probe = elementAt(header, 0, header.length)
-    if (probe?.id !== id || probe.dataEnd < 0 || probe.dataEnd > MAX_ELEMENT_BYTES) return undefined
-    const buf = await read(offset, probe.dataEnd, signal)
-    const el = elementAt(buf, 0, buf.length)
-    return el === undefined || el.dataEnd > buf.length ? undefined : { buf, el }
+  return {
+    inHead: id => whole.has(id),
+    element: async id => {
+      const el = whole.get(id)
+      if (el !== undefined) return { buf: head, el }
+      const relative = positions.get(id)
+      if (relative === undefined) return undefined
+      const offset = segmentStart + relative
+      const header = await read(offset, 16, signal)
+      const probe = elementAt(header, 0, header.length)
+      if (probe?.id !== id || probe.dataEnd < 0 || probe.dataEnd > MAX_ELEMENT_BYTES) return undefined
+      const buf = await read(offset, probe.dataEnd, signal)
+      const loaded = elementAt(buf, 0, buf.length)
+      return loaded === undefined || loaded.dataEnd > buf.length ? undefined : { buf, el: loaded }
+    }
   }
-  if (videoTrack === undefined) {
-    const tracks = await load(TRACKS)
-    if (tracks !== undefined) videoTrack = readVideoTrack(tracks.buf, tracks.el)
-  }
-  if (!infoSeen) {
-    const info = await load(INFO)
-    if (info !== undefined) timestampScale = readTimestampScale(info.buf, info.el) ?? timestampScale
-  }
-  if (videoTrack === undefined) return undefined
-  const cues = await load(CUES)
-  return cues === undefined ? undefined : cueTimes(cues.buf, cues.el, videoTrack, timestampScale)
 }
 
 function readSeekHead (buf: Uint8Array, seekHead: Element, positions: Map<number, number>): void {

@@ -3,7 +3,8 @@
  * times `stts`, composition offsets `ctts`, the edit list), read wherever the moov sits: at the
  * front, or at the end after the `mdat` (the engine fetches a file's tail first for this).
  * Times follow ffmpeg's mov demuxer: pts = dts + cts - edit media_time, plus leading empty edits.
- * Fragmented MP4 (samples in `moof`) has no such index: the answer is undefined.
+ * Fragmented MP4 (samples in `moof`) has no such index: the answer is undefined. The moov's
+ * `mvhd` also gives the film's duration, which tells a reader of the file its playback rate.
  */
 import type { ReadRange } from './range-read.js'
 
@@ -13,6 +14,29 @@ interface Box { type: string, start: number, contentStart: number, end: number }
 
 /** Keyframe presentation times (seconds) of the first video track, or undefined when this is not an indexed MP4. */
 export async function mp4Keyframes (read: ReadRange, fileLength: number, signal?: AbortSignal): Promise<number[] | undefined> {
+  const moov = await readMoov(read, fileLength, signal)
+  return moov === undefined ? undefined : keyframesFromMoov(moov)
+}
+
+/** The movie's duration in seconds from the moov's `mvhd`, or undefined when this is not an indexed MP4 or it gives none. */
+export async function mp4Duration (read: ReadRange, fileLength: number, signal?: AbortSignal): Promise<number | undefined> {
+  const moov = await readMoov(read, fileLength, signal)
+  const root = moov === undefined ? undefined : boxAt(moov, 0, moov.length, 0, moov.length)
+  const mvhd = moov === undefined || root?.type !== 'moov' ? undefined : child(moov, root, 'mvhd')
+  if (moov === undefined || mvhd === undefined) return undefined
+  const view = new DataView(moov.buffer, moov.byteOffset, moov.byteLength)
+  const at = mvhd.contentStart
+  const version = moov[at]
+  if ((version === 1 ? at + 32 : at + 20) > Math.min(moov.length, mvhd.end)) return undefined
+  const timescale = view.getUint32(at + (version === 1 ? 20 : 12))
+  const duration = version === 1 ? Number(view.getBigUint64(at + 24)) : view.getUint32(at + 16)
+  // All ones means "unknown" (ISO/IEC 14496-12).
+  const unknown = version === 1 ? duration >= Number.MAX_SAFE_INTEGER : duration === 0xffffffff
+  return timescale === 0 || duration === 0 || unknown ? undefined : duration / timescale
+}
+
+/** The whole `moov` box, found by walking the top-level boxes from the start; undefined when there is none before a `moof`. */
+async function readMoov (read: ReadRange, fileLength: number, signal?: AbortSignal): Promise<Uint8Array | undefined> {
   let offset = 0
   while (offset + 8 <= fileLength) {
     const head = await read(offset, 16, signal)
@@ -23,8 +47,7 @@ export async function mp4Keyframes (read: ReadRange, fileLength: number, signal?
       const size = box.end - box.start
       if (size > MAX_MOOV_BYTES) return undefined
       const moov = await read(box.start, size, signal)
-      if (moov.length < size) return undefined
-      return keyframesFromMoov(moov)
+      return moov.length < size ? undefined : moov
     }
     if (offset === 0 && box.type !== 'ftyp' && box.type !== 'free' && box.type !== 'wide' && box.type !== 'skip') return undefined
     offset = box.end

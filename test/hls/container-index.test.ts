@@ -1,14 +1,20 @@
 /**
  * Keyframes from the container index (MP4 moov, MKV cues) match what ffprobe finds by reading
- * every packet, while reading only a few small ranges: the index, never the media data.
+ * every packet, while reading only a few small ranges: the index, never the media data. The
+ * film's duration from the same headers matches ffprobe's.
  */
 import { spawnSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import t from 'tap'
-import { mkvKeyframes } from '../../src/hls/mkv-index.js'
-import { mp4Keyframes } from '../../src/hls/mp4-index.js'
+import { mkvDuration, mkvKeyframes } from '../../src/hls/mkv-index.js'
+import { mp4Duration, mp4Keyframes } from '../../src/hls/mp4-index.js'
 import { parseKeyframeScan } from '../../src/hls/keyframe-index.js'
 import { hasFfmpeg, mediaFixtures } from './media.js'
+
+function probedDuration (path: string): number {
+  const out = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path], { encoding: 'utf8' })
+  return Number(out.stdout.trim())
+}
 
 function scanned (path: string): number[] {
   const out = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', path], { encoding: 'utf8' })
@@ -50,6 +56,27 @@ if (!hasFfmpeg) {
       t.ok(r.reads.length <= 3, `${r.reads.length} reads`)
     })
   }
+
+  for (const kind of ['mp4-moov-front', 'mp4-moov-end', 'mkv-aac', 'mkv-ac3'] as const) {
+    t.test(`${kind}: the duration in its header is ffprobe's`, async t => {
+      const r = await reader(fixtures[kind])
+      const duration = kind.startsWith('mp4') ? await mp4Duration(r.read, r.length) : await mkvDuration(r.read, r.length)
+      t.ok(duration !== undefined && Math.abs(duration - probedDuration(fixtures[kind])) < 0.001, `${String(duration)} s, ffprobe ${probedDuration(fixtures[kind])} s`)
+      const bytesRead = r.reads.reduce((n, [, l]) => n + l, 0)
+      t.ok(bytesRead < 128 * 1024, `read ${bytesRead} bytes in ${r.reads.length} ranges, not the media data`)
+    })
+  }
+
+  t.test('files without such a header have no duration', async t => {
+    for (const kind of ['not-video', 'corrupt-video', 'mkv-aac'] as const) {
+      const r = await reader(fixtures[kind])
+      t.equal(await mp4Duration(r.read, r.length), undefined, `${kind} has no moov`)
+    }
+    for (const kind of ['not-video', 'mp4-moov-front'] as const) {
+      const r = await reader(fixtures[kind])
+      t.equal(await mkvDuration(r.read, r.length), undefined, `${kind} is not Matroska`)
+    }
+  })
 
   t.test('other files are not mistaken for an index', async t => {
     for (const kind of ['not-video', 'corrupt-video', 'mkv-aac'] as const) {
