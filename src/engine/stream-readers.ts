@@ -1,9 +1,10 @@
 /**
  * Stream readers turned into piece deadlines. A reader says where it reads (its window) and,
- * when it knows it, the stream's playback rate; we estimate its pace from how fast its position
- * advances and take the faster of the two. Every piece from the read position to a readahead
- * horizon (in seconds of playback) gets the time it is needed by (src/engine/readahead.ts sizes
- * that horizon). Files whose index may sit at the end (MP4, MKV…) get their tail when opened at
+ * when it knows it (at open or later), the stream's playback rate. With a rate, once the startup
+ * bytes are in, a playback clock says when each byte plays; before that, and for readers
+ * without a rate, we estimate the pace from how fast the position advances (the faster of it
+ * and the rate). Every piece from the read position to a readahead horizon (in seconds of
+ * playback) gets the time it is needed by (src/engine/readahead.ts sizes that horizon). Files whose index may sit at the end (MP4, MKV…) get their tail when opened at
  * the start, and their head when read at the tail. The picker does the rest (earliest deadline
  * first).
  */
@@ -29,6 +30,13 @@ const HEAD_AFTER_INDEX_MS = 500
  * piece late at once and send it to the web seed before peers had a chance.
  */
 const POSITION_SLACK_MS = 1000
+/**
+ * How long before the playback clock plays a piece it is due. Throttled peers deliver in bursts
+ * up to a second apart, so a piece expected just in time is late as often as not: with pieces
+ * due when they play, a swarm short of the film's rate drew its web seed only once the player's
+ * buffer was gone, and playback stalled for a moment at nearly every burst.
+ */
+const PLAYBACK_MARGIN_MS = 1000
 /**
  * Bytes after where a reader opened (or jumped to) that are all due at once: what a player
  * buffers before it starts, so the first pieces are fetched in parallel from every peer rather
@@ -141,26 +149,33 @@ class StreamReader implements ByteRangeReader {
   private measured = false
   private readonly fileIndex: number | undefined
   /**
-   * The stream's playback rate as its reader declared it: deadlines are never looser than that,
-   * and tighter while the reader reads faster (ffmpeg running ahead to fill a player's buffer
-   * asks for each piece when its estimated pace says, not when playback will reach it).
+   * The stream's playback rate as its reader declared it. Until the playback clock runs,
+   * deadlines follow the faster of it and the reader's pace; once it runs, the clock alone.
    */
-  private readonly knownRate: number | undefined
+  private knownRate: number | undefined
   /**
    * Where playback of a stream with a known rate stands: byte `position` plays at `time`. It
    * starts once the startup bytes are read and keeps time at that rate, so a reader that falls
    * behind it (a swarm slower than the film) finds its next pieces due sooner and sooner, and
    * web seeds step in. Deadlines counted afresh from each read could not show that: they
    * forgot the lag at every read and stayed a second of slack away however far playback fell
-   * behind. Undefined without a known rate, during the startup bytes, and after a jump.
+   * behind. A reader ahead of the clock (a player filling its buffer, ffmpeg remuxing ahead)
+   * gets the clock's later deadlines rather than its pace's: the pace of a reader that reads
+   * pieces as they arrive is the download's, bursts included, and deadlines a second past its
+   * last read called pieces late that playback would not reach for many seconds, bringing in
+   * web seeds while the peers kept up. Undefined without a known rate, during the startup
+   * bytes, and after a jump.
    */
   private playback: { position: number, time: number } | undefined
+  /** When the startup bytes were in (the player started), whether or not a rate is known yet. */
+  private startupReadAt: number | undefined
+  /** The last window's end, to recompute deadlines when a rate is declared between reads. */
+  private windowEnd = 0
 
   constructor (private readonly host: ReaderHost, private readonly registry: StreamReaders, options: ReaderOptions) {
     this.fileIndex = options.fileIndex
     this.background = options.background === true
-    const rate = options.bytesPerSecond
-    this.knownRate = rate !== undefined && Number.isFinite(rate) && rate > 0 ? rate : undefined
+    this.knownRate = validRate(options.bytesPerSecond)
   }
 
   setWindow (start: number, end: number): void {
@@ -170,7 +185,20 @@ class StreamReader implements ByteRangeReader {
     const to = Math.max(from, Math.min(end, this.host.length()))
     this.measure(from, now)
     this.keepPlaybackTime(from, now)
+    this.windowEnd = to
     this.deadlines = to > from ? this.deadlinesFor(from, to, now) : new Map()
+    this.registry.update(this, true)
+  }
+
+  declareRate (bytesPerSecond: number): void {
+    const rate = validRate(bytesPerSecond)
+    if (this.controller.signal.aborted || this.knownRate !== undefined || rate === undefined) return
+    this.knownRate = rate
+    const { position } = this
+    if (position === undefined) return
+    const now = this.host.now()
+    this.keepPlaybackTime(position, now)
+    this.deadlines = this.windowEnd > position ? this.deadlinesFor(position, this.windowEnd, now) : new Map()
     this.registry.update(this, true)
   }
 
@@ -182,6 +210,7 @@ class StreamReader implements ByteRangeReader {
     // A jump backwards or far ahead is a seek, not playback: keep the current estimate.
     if (previous === undefined || moved < 0 || moved > JUMP_BYTES) {
       this.startedAt = position
+      this.startupReadAt = undefined
     } else if (moved > 0 && elapsed > 0.05) {
       const sample = moved / elapsed
       this.bytesPerSecond = this.measured ? this.bytesPerSecond * (1 - RATE_SMOOTHING) + sample * RATE_SMOOTHING : sample
@@ -194,15 +223,23 @@ class StreamReader implements ByteRangeReader {
   }
 
   /**
-   * Starts the playback clock when the startup bytes are in (the player starts), and moves it
-   * when the reader is behind it: the player has run dry and waits for the byte being read now.
+   * Starts the playback clock from when the startup bytes were in (the player started), and
+   * moves it when the reader is behind it: the player has run dry and waits for the byte being
+   * read now.
    */
   private keepPlaybackTime (position: number, now: number): void {
-    if (this.knownRate === undefined || position < this.startedAt + STARTUP_BYTES) {
+    if (position < this.startedAt + STARTUP_BYTES) {
+      this.startupReadAt = undefined
+      this.playback = undefined
+      return
+    }
+    this.startupReadAt ??= now
+    if (this.knownRate === undefined) {
       this.playback = undefined
     } else if (this.playback === undefined) {
-      this.playback = { position: this.startedAt, time: now }
-    } else if (this.playsAt(position) < now) {
+      this.playback = { position: this.startedAt, time: this.startupReadAt }
+    }
+    if (this.playback !== undefined && this.playsAt(position) < now) {
       this.playback = { position, time: now }
     }
   }
@@ -228,8 +265,12 @@ class StreamReader implements ByteRangeReader {
       // The startup bytes are due now: the race for them then goes to whichever peers would
       // finish soonest, spreading each piece over all of them, instead of to the first peer
       // that would merely make a deadline a second away.
-      const due = start < startupEnd ? now : now + POSITION_SLACK_MS + Math.max(0, start - from) / rate * 1000
-      deadlines.set(piece, Math.round(Math.min(due, this.playsAt(Math.max(start, from)))))
+      const due = start < startupEnd
+        ? now
+        : this.playback !== undefined
+          ? this.playsAt(Math.max(start, from)) - PLAYBACK_MARGIN_MS
+          : now + POSITION_SLACK_MS + Math.max(0, start - from) / rate * 1000
+      deadlines.set(piece, Math.round(due))
     }
     this.addIndexRegions(from, now, deadlines)
     return deadlines
@@ -281,4 +322,8 @@ class StreamReader implements ByteRangeReader {
     this.deadlines = new Map()
     this.registry.update(this, false)
   }
+}
+
+function validRate (bytesPerSecond: number | undefined): number | undefined {
+  return bytesPerSecond !== undefined && Number.isFinite(bytesPerSecond) && bytesPerSecond > 0 ? bytesPerSecond : undefined
 }

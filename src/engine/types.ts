@@ -73,6 +73,11 @@ export interface ByteRangeReader {
   setWindow (start: number, end: number): void
   /** Resolve with the bytes [offset, offset + length) once the pieces holding them are verified. */
   read (offset: number, length: number, options?: { signal?: AbortSignal }): Promise<Uint8Array>
+  /**
+   * The stream's playback rate, learned after the reader opened (from the file's container):
+   * from now on as if given as ReaderOptions.bytesPerSecond. A rate given at open stays.
+   */
+  declareRate (bytesPerSecond: number): void
   /** Drop the claim; pending reads reject with AbortedError. */
   close (): void
 }
@@ -107,8 +112,8 @@ export interface ReaderOptions {
   fileIndex?: number
   /**
    * Bytes per second the stream plays at, when the reader knows it (the HLS layer does, from
-   * the container's duration). Piece deadlines follow an estimate of how fast the reader's
-   * position advances, and with this are never looser than playback needs.
+   * the container's duration). Without it, piece deadlines follow an estimate of how fast the
+   * reader's position advances; with it, once the startup bytes are in, a playback clock.
    */
   bytesPerSecond?: number
   /**

@@ -80,7 +80,7 @@ export interface HlsStats {
 export interface StreamReading {
   /**
    * The film's playback rate once probed (`?rate=`), for ffmpeg playing it, so that the
-   * engine's piece deadlines are never looser than playback needs.
+   * engine's piece deadlines follow the film's playback clock.
    */
   bytesPerSecond?: number
   /** Probes, keyframe scans and posters (`?background=1`): nobody watches them. */

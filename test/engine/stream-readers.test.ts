@@ -69,7 +69,7 @@ t.test('a reader that knows the stream rate (from the container) gets deadlines 
   t.equal(readers.deadlineOf(105), host.clock.now + 1000 + 1000, 'four MiB past the position: a second at the reader\'s pace')
 })
 
-t.test('a reader of a known rate that falls behind playback loses its slack; ahead of playback it keeps it', async t => {
+t.test('a reader of a known rate has each piece a second before the playback clock reaches it, however far behind it falls', async t => {
   // a 16 Mbit/s film: 2 MiB/s
   const readFilm = (bytesPerSecond?: number): { readers: StreamReaders, reader: ByteRangeReader, now: () => number } => {
     const host = fakeHost()
@@ -79,18 +79,61 @@ t.test('a reader of a known rate that falls behind playback loses its slack; ahe
     reader.setWindow(0, 256 * MiB)
     host.clock.now = start + 500
     reader.setWindow(2 * MiB, 256 * MiB)
-    t.equal(readers.deadlineOf(2), host.clock.now + 1000, 'the startup bytes came in 0.5 s: the clock starts, and the next piece keeps its second of slack')
+    t.equal(readers.deadlineOf(2), bytesPerSecond === undefined ? host.clock.now + 1000 : host.clock.now,
+      bytesPerSecond === undefined ? 'without a rate: a second after the read' : 'the startup bytes came in 0.5 s: the clock starts, and 2 MiB plays a second later')
     host.clock.now = start + 3500
     reader.setWindow(4 * MiB, 256 * MiB)
     return { readers, reader, now: () => host.clock.now }
   }
   const known = readFilm(2 * MiB)
-  t.equal(known.readers.deadlineOf(4), known.now(), 'playback reached 4 MiB at 2.5 s: at 3.5 s the player waits for the piece being read')
-  t.equal(known.readers.deadlineOf(6), known.now() + 1000, 'two MiB further is one second of this film away, with no slack')
+  t.equal(known.readers.deadlineOf(4), known.now() - 1000, 'playback reached 4 MiB at 2.5 s: at 3.5 s the player waits for the piece being read, overdue')
+  t.equal(known.readers.deadlineOf(6), known.now(), 'two MiB further plays in one second: due now')
   known.reader.setWindow(100 * MiB, 256 * MiB)
   t.ok((known.readers.deadlineOf(102) ?? 0) > known.now() + 1000, 'a seek stops the clock until its startup bytes are in: the slack is back')
   const unknown = readFilm()
   t.equal(unknown.readers.deadlineOf(4), unknown.now() + 1000, 'without a known rate the lag is not known: the second of slack stays')
+})
+
+t.test('a reader of a known rate that reads ahead of playback gets the deadlines playback needs, not its pace\'s', async t => {
+  const host = fakeHost()
+  const readers = new StreamReaders(host)
+  // a 16 Mbit/s film (2 MiB/s) whose pieces arrive at 4 MiB/s
+  const reader = readers.create({ fileIndex: 0, bytesPerSecond: 2 * MiB })
+  const start = host.clock.now
+  reader.setWindow(0, 256 * MiB)
+  host.clock.now = start + 500
+  reader.setWindow(2 * MiB, 256 * MiB)
+  host.clock.now = start + 1000
+  reader.setWindow(4 * MiB, 256 * MiB)
+  host.clock.now = start + 1500
+  reader.setWindow(6 * MiB, 256 * MiB)
+  t.equal(readers.deadlineOf(6), start + 500 + 3000 - 1000, 'playback, started at 0.5 s, reaches 6 MiB at 3.5 s: due a second before, at 2.5 s')
+  t.equal(readers.deadlineOf(10), start + 500 + 5000 - 1000, 'and 10 MiB two seconds after that')
+  t.ok((readers.deadlineOf(10) ?? 0) > host.clock.now + 1000 + 4 * MiB / (4 * MiB) * 1000, 'later than the pace\'s deadline')
+})
+
+t.test('a rate learned after opening (from the container) starts the clock from when the startup bytes were in', async t => {
+  const host = fakeHost()
+  const readers = new StreamReaders(host)
+  const reader = readers.create({ fileIndex: 0 })
+  const start = host.clock.now
+  reader.setWindow(0, 256 * MiB)
+  host.clock.now = start + 500
+  reader.setWindow(2 * MiB, 256 * MiB)
+  host.clock.now = start + 1000
+  reader.setWindow(3 * MiB, 256 * MiB)
+  reader.declareRate(2 * MiB)
+  t.equal(readers.deadlineOf(3), start + 500 + 1500 - 1000, 'a 2 MiB/s film whose player started at 0.5 s reaches 3 MiB at 2 s: due at 1 s')
+  t.equal(readers.deadlineOf(5), start + 500 + 2500 - 1000)
+  reader.declareRate(MiB)
+  t.equal(readers.deadlineOf(5), start + 500 + 2500 - 1000, 'the first rate stays')
+
+  const declared = readers.create({ fileIndex: 0, bytesPerSecond: 2 * MiB })
+  declared.setWindow(100 * MiB, 256 * MiB)
+  host.clock.now += 500
+  declared.setWindow(102 * MiB, 256 * MiB)
+  declared.declareRate(MiB / 4)
+  t.equal(readers.deadlineOf(104), host.clock.now + 1000, 'a rate given at open is not replaced')
 })
 
 t.test('the window shrinks under memory pressure and a filling disk', async t => {
