@@ -10,6 +10,7 @@ import { healthRoutes } from './health.js'
 import { hlsRoutes } from './hls.js'
 import type { HlsPackager } from '../hls/index.js'
 import { metricsRoutes } from './metrics.js'
+import { FilmRates } from './film-rates.js'
 import { streamRoutes } from './stream.js'
 import { settingsRoutes, type SettingsRoutesInit } from './settings.js'
 import { titleRoutes, type TitleRoutesInit } from './titles.js'
@@ -57,7 +58,7 @@ export function buildHttpApp (init: HttpAppInit): FastifyInstance {
   })
 
   void app.register(torrentRoutes({ engine: init.engine, bodyLimit: init.torrentBodyLimit ?? DEFAULT_TORRENT_BODY_LIMIT, torrentAdded: init.torrentAdded }))
-  void app.register(streamRoutes({ engine: init.engine, metadataTimeoutMs: init.metadataTimeoutMs, readahead: init.readahead }))
+  void app.register(streamRoutes({ engine: init.engine, metadataTimeoutMs: init.metadataTimeoutMs, readahead: init.readahead, filmRates: new FilmRates(log) }))
   void app.register(healthRoutes({ engineRunning: init.engineRunning ?? (() => true), dataDir: init.dataDir }))
   void app.register(metricsRoutes({ engine: init.engine }))
   if (init.hls !== undefined) void app.register(hlsRoutes({ engine: init.engine, packager: init.hls, metadataTimeoutMs: init.metadataTimeoutMs }))

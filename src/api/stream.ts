@@ -6,14 +6,15 @@
  * headers GET would send (Range included) without creating a reader, so it starts no download.
  * If-Range against our ETag is honoured. A client that disconnects closes the reader.
  * `?rate=<bytes per second>` tells the engine how fast the stream plays, when the client knows
- * (the HLS layer does, from the container): piece deadlines are then never looser than playback
- * needs, whatever the client's read pace has been so far. `?background=1` marks media work
+ * (the HLS layer does, from the container): piece deadlines then follow playback. Without it, a
+ * film's rate comes from its own container once its header is in (FilmRates). `?background=1` marks media work
  * nobody watches (the HLS layer's probes and posters): the box does not count it as watching.
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { AbortedError, FileNotFoundError, MetadataPendingError, RangeNotSatisfiableError, TorrentNotFoundError } from '../errors.js'
 import type { Engine, ReaderOptions, Torrent } from '../engine/types.js'
 import { contentRange, createFileStream, decideRange, mediaTypeFor, type RangeDecision } from '../stream/index.js'
+import type { FilmRates } from './film-rates.js'
 import { parseBackgroundFlag, parseFileIndex, parseInfoHash, parseStreamRate, type FileParams } from './params.js'
 
 export const DEFAULT_METADATA_TIMEOUT_MS = 30_000
@@ -24,6 +25,8 @@ export interface StreamRoutesInit {
   metadataTimeoutMs?: number
   /** Bytes each stream claims ahead of its read position; see createFileStream. */
   readahead?: number
+  /** Rates of films streamed without `?rate=`; without it, such streams go by their read pace. */
+  filmRates?: FilmRates
 }
 
 export function streamRoutes (init: StreamRoutesInit): FastifyPluginAsync {
@@ -59,7 +62,15 @@ export function streamRoutes (init: StreamRoutesInit): FastifyPluginAsync {
         reply.header('content-length', String(end - start + 1))
         if (request.method === 'HEAD' || end < start) return await reply.send()
 
-        const body = createFileStream(torrent, fileIndex, start, end, { signal, readahead: init.readahead, bytesPerSecond, background })
+        // Learning the rate ends with the response: a reader left waiting for a head nobody fetches would outlive it.
+        const filmRate = bytesPerSecond === undefined && !background ? init.filmRates?.rateOf(torrent, fileIndex, closeSignal(reply)) : undefined
+        const body = createFileStream(torrent, fileIndex, start, end, {
+          signal,
+          readahead: init.readahead,
+          bytesPerSecond: bytesPerSecond ?? (typeof filmRate === 'number' ? filmRate : undefined),
+          learnedRate: filmRate instanceof Promise ? filmRate : undefined,
+          background
+        })
         return await reply.send(body)
       }
     })
@@ -79,6 +90,13 @@ export function streamPath (infoHash: string, fileIndex: number, reading: Pick<R
 function honourIfRange (decision: RangeDecision, ifRange: string | string[] | undefined, etag: string): RangeDecision {
   if (decision.type === 'full' || ifRange === undefined || String(ifRange).trim() === etag) return decision
   return { type: 'full' }
+}
+
+/** A signal that fires when the response is over, complete or not. */
+function closeSignal (reply: FastifyReply): AbortSignal {
+  const controller = new AbortController()
+  reply.raw.once('close', () => { controller.abort(new AbortedError('the response is over')) })
+  return controller.signal
 }
 
 /** A signal that fires when the client goes away before the response is complete. */

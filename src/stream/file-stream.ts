@@ -26,6 +26,11 @@ export interface FileStreamOptions {
   maxChunk?: number
   /** The stream's playback rate when the caller knows it; see ReaderOptions. */
   bytesPerSecond?: number
+  /**
+   * The playback rate the caller is still finding out (from the file's container): declared to
+   * the reader once it resolves to a number. Ignored when `bytesPerSecond` is given.
+   */
+  learnedRate?: Promise<number | undefined>
   /** Media work nobody watches (a probe, a poster); see ReaderOptions. */
   background?: boolean
 }
@@ -49,7 +54,7 @@ export function createFileStream (
   const pieceLength = end >= start ? torrent.stats().pieceLength : 0
   return new TorrentFileStream(torrent, file.offset + start, file.offset + end + 1, {
     fileIndex, readahead, maxChunk, pieceLength, signal: options.signal, bytesPerSecond: options.bytesPerSecond, background: options.background === true
-  })
+  }, options.bytesPerSecond === undefined ? options.learnedRate : undefined)
 }
 
 interface StreamPlan {
@@ -58,6 +63,7 @@ interface StreamPlan {
   maxChunk: number
   pieceLength: number
   signal: AbortSignal | undefined
+  /** Set later when the rate is learned after opening. */
   bytesPerSecond: number | undefined
   background: boolean
 }
@@ -74,10 +80,16 @@ class TorrentFileStream extends Readable {
     from: number,
     /** Torrent-global, exclusive. */
     private readonly stop: number,
-    private readonly plan: StreamPlan
+    private readonly plan: StreamPlan,
+    learnedRate: Promise<number | undefined> | undefined
   ) {
     super({ highWaterMark: plan.maxChunk })
     this.position = from
+    learnedRate?.then(rate => {
+      if (rate === undefined || this.destroyed) return
+      this.plan.bytesPerSecond = rate
+      this.reader?.declareRate(rate)
+    }, () => {})
     const signal = plan.signal
     if (signal !== undefined) {
       if (signal.aborted) process.nextTick(this.onAbort)

@@ -1,9 +1,12 @@
+import { spawnSync } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { buildHttpApp, streamPath } from '../../src/api/index.js'
 import { silentLogger } from '../../src/log.js'
-import { FakeEngine, FakeTorrent, patternBytes } from './fixtures/fake-engine.js'
+import { FakeEngine, FakeTorrent, patternBytes, type FakeReader } from './fixtures/fake-engine.js'
+import { hasFfmpeg, mediaFixtures } from '../hls/media.js'
 
 const FILM = patternBytes(5000, 3)
 
@@ -22,6 +25,11 @@ function setup (t: { teardown: (fn: () => Promise<void>) => void }, opts: { veri
   const app = buildHttpApp({ engine, log: silentLogger(), metadataTimeoutMs: opts.metadataTimeoutMs })
   t.teardown(async () => { await app.close() })
   return { engine, torrent, app }
+}
+
+/** The reader of the stream itself, not the one that reads a film's header for its rate. */
+function streamReader (torrent: FakeTorrent): FakeReader | undefined {
+  return torrent.readers.find((_, i) => torrent.readerOptions[i]?.background !== true)
 }
 
 async function until (condition: () => boolean, what: string): Promise<void> {
@@ -152,7 +160,7 @@ t.test('bytes that arrive over time reach the client intact', async t => {
   const res = await pending
   t.equal(res.statusCode, 206)
   t.same(res.rawPayload, FILM.subarray(300, 4300))
-  t.equal(torrent.readers[0]?.closed, true, 'the reader is closed once the body is sent')
+  t.equal(streamReader(torrent)?.closed, true, 'the reader is closed once the body is sent')
 })
 
 t.test('a client that disconnects closes the reader', { timeout: 10_000 }, async t => {
@@ -170,7 +178,7 @@ t.test('a client that disconnects closes the reader', { timeout: 10_000 }, async
   t.equal(await got, 200, 'the first bytes arrive')
   await until(() => torrent.pendingReads() === 1, 'the stream to wait for a missing piece')
   req.destroy()
-  await until(() => torrent.readers[0]?.closed === true, 'the reader to close')
+  await until(() => streamReader(torrent)?.closed === true, 'the reader to close')
   t.equal(torrent.pendingReads(), 0)
 })
 
@@ -255,4 +263,43 @@ t.test('a magnet whose metadata does not come in time gets 503', async t => {
   t.equal(res.statusCode, 503)
   t.equal(res.json().error.code, 'REEL_ERR_METADATA_PENDING')
   t.ok(res.headers['retry-after'])
+})
+
+t.test('a film streamed without ?rate= gets its playback rate from its container once its header is in', { skip: hasFfmpeg ? false : 'ffmpeg and ffprobe are not installed' }, async t => {
+  const path = (await mediaFixtures())['mkv-aac']
+  const mkv = await readFile(path)
+  const probed = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path], { encoding: 'utf8' })
+  const rate = Math.round(mkv.length / Number(probed.stdout.trim()))
+  const engine = new FakeEngine()
+  const pieceLength = 16 * 1024
+  const torrent = engine.put(new FakeTorrent({ name: 'Film', pieceLength, verified: false, files: [{ path: 'Film/film.mkv', content: mkv }] }))
+  const app = buildHttpApp({ engine, log: silentLogger() })
+  t.teardown(async () => { await app.close() })
+  const url = `/stream/${torrent.infoHash}/0`
+
+  const first = app.inject({ url, headers: { range: `bytes=0-${8 * pieceLength - 1}` } })
+  await until(() => streamReader(torrent) !== undefined, 'the stream to open')
+  t.same(torrent.readerOptions.at(-1), { fileIndex: 0 }, 'the stream opens before the rate is known')
+  torrent.verify(0, 1, 2, 3, 4)
+  await until(() => (streamReader(torrent)?.declaredRates.length ?? 0) > 0, 'the rate to be declared')
+  t.same(streamReader(torrent)?.declaredRates, [rate], 'the file\'s length over its duration, declared to the open stream')
+  torrent.verifyAll()
+  t.equal((await first).statusCode, 206)
+
+  t.equal((await app.inject({ url, headers: { range: 'bytes=200000-200099' } })).statusCode, 206)
+  t.same(torrent.readerOptions.at(-1), { fileIndex: 0, bytesPerSecond: rate }, 'the next stream knows it at open')
+  t.equal(torrent.readerOptions.filter(o => o.background === true).length, 1, 'the header was read once')
+  await app.inject({ url: `${url}?rate=1000`, headers: { range: 'bytes=0-99' } })
+  t.same(torrent.readerOptions.at(-1), { fileIndex: 0, bytesPerSecond: 1000 }, 'a declared rate wins')
+})
+
+t.test('files that are not films, or whose header gives no duration, keep the read pace', async t => {
+  const { app, torrent } = setup(t)
+  t.equal((await app.inject({ url: `/stream/${torrent.infoHash}/2`, headers: { range: 'bytes=0-1' } })).statusCode, 206)
+  t.equal(torrent.readerOptions.filter(o => o.background === true).length, 0, 'a file not named as a film is not read for a header')
+  t.equal((await app.inject({ url: `/stream/${torrent.infoHash}/0`, headers: { range: 'bytes=0-99' } })).statusCode, 206)
+  t.equal((await app.inject({ url: `/stream/${torrent.infoHash}/0`, headers: { range: 'bytes=100-199' } })).statusCode, 206)
+  t.equal(torrent.readerOptions.filter(o => o.background === true).length, 1, 'an .mp4 without a moov is read once')
+  t.same(torrent.readerOptions.at(-1), { fileIndex: 0 })
+  t.same(torrent.readers.flatMap(r => r.declaredRates), [])
 })

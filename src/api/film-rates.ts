@@ -1,0 +1,58 @@
+/**
+ * Playback rates of films streamed over `/stream` by clients that do not declare one (a player
+ * pointed at the URL): the file's length over the duration its container states (Matroska Info,
+ * MP4 mvhd). The header is read through a background reader that claims nothing: it waits for
+ * bytes the stream fetches anyway (a film opened at its start has its head and, for MP4 and
+ * MKV, its tail due at once), so learning the rate never competes with what the viewer waits
+ * for. A learned rate is kept for the daemon's life; a file whose header gives none is not
+ * read again.
+ */
+import type { Torrent } from '../engine/types.js'
+import { filmDuration, type ReadRange } from '../hls/index.js'
+import type { Logger } from '../log.js'
+
+const FILM_NAME = /\.(mkv|webm|mp4|m4v|mov)$/i
+
+export class FilmRates {
+  /** Bytes per second by `infoHash/fileIndex`; undefined for a file whose header gives no duration. */
+  private readonly known = new Map<string, number | undefined>()
+
+  constructor (private readonly log: Logger) {}
+
+  /**
+   * The file's playback rate: a number when known, a promise while its header is read (it
+   * resolves to undefined when the header gives none, or when `signal` fires first), undefined
+   * for a file that is not a film by its name.
+   */
+  rateOf (torrent: Torrent, fileIndex: number, signal: AbortSignal): number | Promise<number | undefined> | undefined {
+    const file = torrent.files()[fileIndex]
+    if (file === undefined || !FILM_NAME.test(file.path)) return undefined
+    const key = `${torrent.infoHash}/${fileIndex}`
+    if (this.known.has(key)) return this.known.get(key)
+    return this.learn(torrent, fileIndex, key, signal)
+  }
+
+  private async learn (torrent: Torrent, fileIndex: number, key: string, signal: AbortSignal): Promise<number | undefined> {
+    const file = torrent.files()[fileIndex]
+    if (file === undefined) return undefined
+    const reader = torrent.createReader({ fileIndex, background: true })
+    const read: ReadRange = async (start, length, readSignal) => {
+      const end = Math.min(file.length, start + length)
+      if (end <= start) return new Uint8Array(0)
+      return await reader.read(file.offset + start, end - start, { signal: readSignal ?? signal })
+    }
+    try {
+      const seconds = await filmDuration(read, file.length, signal)
+      const rate = seconds === undefined ? undefined : Math.round(file.length / seconds)
+      this.known.set(key, rate)
+      this.log.debug({ infoHash: torrent.infoHash, fileIndex, seconds, bytesPerSecond: rate }, 'film rate from its container')
+      return rate
+    } catch (err) {
+      // The stream closed (or the torrent went) before the header came: the next stream tries again.
+      if (!signal.aborted) this.log.debug({ err, infoHash: torrent.infoHash, fileIndex }, 'could not read the film\'s header for its rate')
+      return undefined
+    } finally {
+      reader.close()
+    }
+  }
+}
