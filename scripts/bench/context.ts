@@ -28,6 +28,8 @@ export interface BenchOptions {
   streamMeasures?: string[] | undefined
   /** Streaming section: Reel's playback readers declare the playback rate, as the HLS remux declares a film's. */
   reelDeclaresRate?: boolean
+  /** Streaming section: the file is a film whose bitrate is the playback rate (film-fixture.ts), not random bytes. */
+  streamFilm?: boolean
 }
 
 export interface BenchContext {

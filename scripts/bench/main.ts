@@ -7,7 +7,8 @@
  * iterate on one; the anchors' columns then say why they are missing),
  * --measures a,b (streaming: only these of seek, playback, webseed-short, webseed-spare),
  * --reel-declares-rate (streaming: Reel's playback reader asks `/stream/…?rate=` with the
- * playback rate, as the HLS remux does with a film's bitrate),
+ * playback rate, as the HLS remux does with a film's bitrate), --film (streaming: the file is a
+ * Matroska film whose bitrate is the playback rate, instead of random bytes),
  * --json FILE, --verbose, --daemon-entry FILE (run
  * that file as the daemon, e.g. scripts/bench/stand-in-daemon.mjs, to check
  * the bench itself before Reel exists). Every child process is
@@ -48,6 +49,7 @@ function options(): { bench: BenchOptions, only: string[], json: string | undefi
       verbose: { type: 'boolean', default: false },
       'daemon-entry': { type: 'string' },
       'reel-declares-rate': { type: 'boolean', default: false },
+      film: { type: 'boolean', default: false },
     },
   })
   const quick = values.quick ?? false
@@ -73,6 +75,7 @@ function options(): { bench: BenchOptions, only: string[], json: string | undefi
       streamClients: clients,
       streamMeasures: measures,
       reelDeclaresRate: values['reel-declares-rate'] ?? false,
+      streamFilm: values.film ?? false,
     },
     only,
     json: values.json,

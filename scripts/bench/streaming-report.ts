@@ -21,6 +21,8 @@ export interface StreamingPlan {
   seekFraction: number
   /** Reel's playback readers declare `playbackRate` (`/stream/…?rate=`). */
   reelDeclaresRate: boolean
+  /** The file is a Matroska film whose bitrate is `playbackRate`, not random bytes. */
+  film: boolean
 }
 
 export type Outcome<T> = { ok: true, value: T } | { ok: false, reason: string }
@@ -96,7 +98,10 @@ export function streamingReport(plan: StreamingPlan, byClient: Map<StreamClientN
   const webSeedShort = pick('webSeedShort')
   const webSeedSpare = pick('webSeedSpare')
   const rateMiB = plan.playbackRate / MiB
-  const swarm = `${plan.fileMiB} MiB file, 1 MiB pieces, ${plan.seeders} libtorrent seeders × ${plan.seederRate / MiB} MiB/s on 127.0.0.1, local tracker; ` +
+  const file = plan.film
+    ? `A Matroska film of about ${plan.fileMiB} MiB whose bitrate is the playback rate (${rateMiB} MiB/s; uncompressed video, so every second holds as many bytes; --film)`
+    : `A ${plan.fileMiB} MiB file of random bytes`
+  const swarm = `${file}, 1 MiB pieces, ${plan.seeders} libtorrent seeders × ${plan.seederRate / MiB} MiB/s on 127.0.0.1, local tracker; ` +
     `median of ${plan.runs} run(s), each a fresh client process and data dir`
   const shortCapacity = (plan.seeders - 1) * plan.seederRate
   const spareCapacity = plan.seeders * plan.seederRate
@@ -126,6 +131,7 @@ export function streamingReport(plan: StreamingPlan, byClient: Map<StreamClientN
           `(${((100 * plan.playbackRate) / (plan.seeders * plan.seederRate)).toFixed(0)} % of the swarm's capacity) until ${plan.playbackSec} s ` +
           `of content or the end of the file; a stall starts when it reaches the end of the data and ends once ${plan.rebufferBytes / MiB} MiB are buffered.`,
         `A run that stalls for more than ${plan.playbackSec} s in total is cut short (played s < target). CPU s and peak RSS are the client process's over the run. "each run" lists stalls.`,
+        ...(plan.film ? ['The reader declares no rate. Reel reads the film\'s duration from its header (Matroska Info) and keeps its deadlines by that playback clock, as for any player of a film; the anchors have no such notion.'] : []),
         ...(plan.reelDeclaresRate ? [`Reel's reader declares the playback rate (\`?rate=\`, --reel-declares-rate), as the HLS remux declares a film's; here and in the web-seed runs below.`] : []),
       ],
     }),

@@ -1,7 +1,7 @@
 /**
  * Streaming section: Reel, webtorrent and libtorrent, each as a fresh process
- * with a fresh data dir per run, stream one single-file torrent (1 MiB pieces)
- * from 4 libtorrent seeders on 127.0.0.1, each limited to 1 MiB/s upload, found
+ * with a fresh data dir per run, stream one single-file torrent (1 MiB pieces: random
+ * bytes, or with --film a Matroska film whose bitrate is the playback rate) from 4 libtorrent seeders on 127.0.0.1, each limited to 1 MiB/s upload, found
  * through a local tracker. Per run and client: startup (2 MiB at offset 0 after
  * adding the torrent), then seek (2 MiB at 60 %); in another fresh process,
  * playback (3.4 MiB/s, 32 MiB read-ahead, stalls counted). After each run's
@@ -20,6 +20,7 @@ import { errorMessage, MiB, withScope, type BenchContext } from './context.js'
 import { sampleProcess } from './proc-stats.js'
 import type { SectionReport } from './report.js'
 import { ClientUnavailableError, STREAM_CLIENTS, startStreamClient, type StreamClient, type StreamClientName } from './stream-clients.js'
+import { makeFilm } from './film-fixture.js'
 import { oracleClientRun } from './oracle-client.js'
 import { playBack, readRange } from './stream-readers.js'
 import {
@@ -45,19 +46,22 @@ export async function runStreamingBench(ctx: BenchContext): Promise<SectionRepor
     rebufferBytes: 2 * MiB,
     seekFraction: 0.6,
     reelDeclaresRate: ctx.opts.reelDeclaresRate === true,
+    film: ctx.opts.streamFilm === true,
   }
   return withScope(async section => {
     const tracker = await startTracker(section)
-    const name = `stream-${plan.fileMiB}m.bin`
+    const name = `stream-${plan.fileMiB}m.${plan.film ? 'mkv' : 'bin'}`
+    const film = plan.film ? await makeFilm(join(ctx.workDir, 'streaming-film', name), plan.fileMiB * MiB, plan.playbackRate) : undefined
+    if (film !== undefined) ctx.log(`made a ${(film.length / MiB).toFixed(1)} MiB film of ${film.seconds} s (${(film.length / film.seconds / MiB).toFixed(4)} MiB/s)`)
     const fixture = (dir: string, urlList?: string[]): Promise<TorrentFixture> => makeTorrentFixture(join(ctx.workDir, dir), {
       name,
-      files: [{ path: name, length: plan.fileMiB * MiB }],
+      files: [film === undefined ? { path: name, length: plan.fileMiB * MiB } : { path: name, length: film.length, source: film.path }],
       pieceLength: MiB,
       announce: [tracker.announceUrl],
       seed: 'reel-bench-streaming',
       ...(urlList !== undefined ? { urlList } : {}),
     })
-    ctx.log(`generating two ${plan.fileMiB} MiB streaming fixtures (plain, and with a web seed)`)
+    ctx.log(`making two ${plan.fileMiB} MiB streaming fixtures (plain, and with a web seed)`)
     const fx = await fixture('streaming-fixture')
     const wsDir = 'streaming-webseed-fixture'
     const webSeed = await startWebSeed(section, { filePath: join(ctx.workDir, wsDir, 'data', name), urlPath: `/${name}`, rateLimit: plan.seederRate })

@@ -3,11 +3,12 @@
  * tracker, and file comparison. Content is an AES-256-CTR keystream keyed by a
  * seed string, so any byte range of any fixture file can be recomputed without
  * reading the file (`contentBytes`), and the same options always give the same
- * .torrent and info hash. Nothing here announces anywhere but 127.0.0.1.
+ * .torrent and info hash; a fixture file may instead copy a given file (a film).
+ * Nothing here announces anywhere but 127.0.0.1.
  */
 import { createCipheriv, createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { mkdir, mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises'
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs'
+import { copyFile, mkdir, mkdtemp, open, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, sep } from 'node:path'
 import type { Teardown } from './scope.js'
@@ -56,6 +57,8 @@ export interface FixtureFileSpec {
   /** Path inside the torrent, `/`-separated. */
   path: string
   length: number
+  /** A file whose bytes (exactly `length` of them) are used instead of the seeded content: a real film, say. */
+  source?: string
 }
 
 export interface TorrentFixtureOptions {
@@ -83,6 +86,8 @@ export interface FixtureFile {
   absPath: string
   /** Content stream name for `contentBytes`. */
   seed: string
+  /** The file the bytes were copied from, when not seeded content. */
+  source?: string
 }
 
 export interface TorrentFixture {
@@ -129,11 +134,21 @@ export async function makeTorrentFixture(where: Teardown | string, opts: Torrent
       offset,
       absPath: single ? join(dir, name) : join(dir, name, ...f.path.split('/')),
       seed: `${seedBase}/${name}/${f.path}`,
+      ...(f.source !== undefined ? { source: f.source } : {}),
     }
     offset += f.length
     return file
   })
-  for (const f of files) await writeContentFile(f.absPath, f.seed, f.length)
+  for (const f of files) {
+    if (f.source === undefined) {
+      await writeContentFile(f.absPath, f.seed, f.length)
+      continue
+    }
+    const size = (await stat(f.source)).size
+    if (size !== f.length) throw new Error(`fixture source ${f.source} holds ${size} bytes, not the ${f.length} given for ${f.path}`)
+    await mkdir(dirname(f.absPath), { recursive: true })
+    await copyFile(f.source, f.absPath)
+  }
 
   const pieceLength = opts.pieceLength ?? 32 * 1024
   const input = files.map(f => {
@@ -172,8 +187,19 @@ export async function makeTorrentFixture(where: Teardown | string, opts: Torrent
     expectedBytes(index, at, length) {
       const f = files[index]
       if (f === undefined) throw new RangeError(`no file ${index}`)
-      return contentBytes(f.seed, at, length)
+      return f.source === undefined ? contentBytes(f.seed, at, length) : bytesOfFile(f.absPath, at, length)
     },
+  }
+}
+
+function bytesOfFile(path: string, at: number, length: number): Buffer {
+  const fd = openSync(path, 'r')
+  try {
+    const out = Buffer.alloc(length)
+    const got = readSync(fd, out, 0, length, at)
+    return out.subarray(0, got)
+  } finally {
+    closeSync(fd)
   }
 }
 
