@@ -112,6 +112,11 @@ export class StreamReaders {
   }
 
   update (reader: StreamReader, active: boolean): void {
+    if (!active && !this.readers.has(reader)) {
+      // It never claimed a window (it only read a film's header): the others stay as they are.
+      if (!reader.background) this.watchedUntil = this.host.now()
+      return
+    }
     const wasReading = this.readers.size > 0
     if (active) this.readers.add(reader)
     else this.readers.delete(reader)

@@ -231,6 +231,20 @@ t.test('a reader opening while the torrent lingers ends the lingering; stop ends
   t.same([other.streaming, changes], [false, 0], 'a stopped torrent neither streams nor calls its host')
 })
 
+t.test('a reader that never claimed a window (reading a film\'s header) closing leaves the lingering and deadlines alone', async t => {
+  let changes = 0
+  const readers = new StreamReaders({ ...fakeHost(), deadlinesChanged: () => { changes++ } })
+  const header = readers.create({ fileIndex: 0, background: true })
+  const stream = readers.create({ fileIndex: 0 })
+  stream.setWindow(50 * MiB, 256 * MiB)
+  stream.close()
+  t.same([readers.streaming, readers.lingering], [true, true], 'the stream just closed')
+  changes = 0
+  header.close()
+  t.same([readers.streaming, readers.lingering, changes], [true, true, 0], 'still lingering, and the host hears nothing')
+  readers.stop()
+})
+
 t.test('someone watched while a reader was open and up to when it closed; a background reader (a probe) never counts', async t => {
   const host = fakeHost()
   const readers = new StreamReaders(host)
