@@ -9,6 +9,8 @@
 import type { ReadRange } from './range-read.js'
 
 const MAX_MOOV_BYTES = 256 * 1024 * 1024
+/** Muxers write `mvhd` first in the moov: the duration needs no more than this of it. */
+const MVHD_WITHIN_BYTES = 4096
 
 interface Box { type: string, start: number, contentStart: number, end: number }
 
@@ -20,7 +22,7 @@ export async function mp4Keyframes (read: ReadRange, fileLength: number, signal?
 
 /** The movie's duration in seconds from the moov's `mvhd`, or undefined when this is not an indexed MP4 or it gives none. */
 export async function mp4Duration (read: ReadRange, fileLength: number, signal?: AbortSignal): Promise<number | undefined> {
-  const moov = await readMoov(read, fileLength, signal)
+  const moov = await readMoov(read, fileLength, signal, MVHD_WITHIN_BYTES)
   const root = moov === undefined ? undefined : boxAt(moov, 0, moov.length, 0, moov.length)
   const mvhd = moov === undefined || root?.type !== 'moov' ? undefined : child(moov, root, 'mvhd')
   if (moov === undefined || mvhd === undefined) return undefined
@@ -35,8 +37,11 @@ export async function mp4Duration (read: ReadRange, fileLength: number, signal?:
   return timescale === 0 || duration === 0 || unknown ? undefined : duration / timescale
 }
 
-/** The whole `moov` box, found by walking the top-level boxes from the start; undefined when there is none before a `moof`. */
-async function readMoov (read: ReadRange, fileLength: number, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+/**
+ * The `moov` box (its first `prefix` bytes when given), found by walking the top-level boxes
+ * from the start; undefined when there is none before a `moof`.
+ */
+async function readMoov (read: ReadRange, fileLength: number, signal?: AbortSignal, prefix?: number): Promise<Uint8Array | undefined> {
   let offset = 0
   while (offset + 8 <= fileLength) {
     const head = await read(offset, 16, signal)
@@ -44,7 +49,7 @@ async function readMoov (read: ReadRange, fileLength: number, signal?: AbortSign
     if (box === undefined) return undefined
     if (box.type === 'moof') return undefined
     if (box.type === 'moov') {
-      const size = box.end - box.start
+      const size = Math.min(box.end - box.start, prefix ?? Infinity)
       if (size > MAX_MOOV_BYTES) return undefined
       const moov = await read(box.start, size, signal)
       return moov.length < size ? undefined : moov
