@@ -12,6 +12,12 @@ import { filmDuration, type ReadRange } from '../hls/index.js'
 import type { Logger } from '../log.js'
 
 const FILM_NAME = /\.(mkv|webm|mp4|m4v|mov)$/i
+/**
+ * Rates a film can have: 64 kbit/s (a talk's audio and a slideshow) to 1 Gbit/s (beyond any
+ * video a box plays). A header that implies another (a forged or broken duration) is ignored:
+ * the stream keeps its read pace rather than deadlines from a clock that is wrong.
+ */
+const PLAUSIBLE_BYTES_PER_SECOND = { min: 8 * 1024, max: 128 * 1024 * 1024 }
 
 export class FilmRates {
   /** Bytes per second by `infoHash/fileIndex`; undefined for a file whose header gives no duration. */
@@ -44,9 +50,15 @@ export class FilmRates {
     try {
       const seconds = await filmDuration(read, file.length, signal)
       const rate = seconds === undefined ? undefined : Math.round(file.length / seconds)
-      this.known.set(key, rate)
-      this.log.debug({ infoHash: torrent.infoHash, fileIndex, seconds, bytesPerSecond: rate }, 'film rate from its container')
-      return rate
+      const plausible = rate !== undefined && rate >= PLAUSIBLE_BYTES_PER_SECOND.min && rate <= PLAUSIBLE_BYTES_PER_SECOND.max
+      if (rate !== undefined && !plausible) {
+        this.log.warn({ infoHash: torrent.infoHash, fileIndex, seconds, bytesPerSecond: rate },
+          'the film\'s header gives a duration that makes no sense for its size; streaming it by its read pace')
+      } else {
+        this.log.debug({ infoHash: torrent.infoHash, fileIndex, seconds, bytesPerSecond: rate }, 'film rate from its container')
+      }
+      this.known.set(key, plausible ? rate : undefined)
+      return plausible ? rate : undefined
     } catch (err) {
       // The stream closed (or the torrent went) before the header came: the next stream tries again.
       if (!signal.aborted) this.log.debug({ err, infoHash: torrent.infoHash, fileIndex }, 'could not read the film\'s header for its rate')

@@ -303,3 +303,20 @@ t.test('files that are not films, or whose header gives no duration, keep the re
   t.same(torrent.readerOptions.at(-1), { fileIndex: 0 })
   t.same(torrent.readers.flatMap(r => r.declaredRates), [])
 })
+
+t.test('a film whose header gives an absurd duration (forged or broken) keeps the read pace', { skip: hasFfmpeg ? false : 'ffmpeg and ffprobe are not installed' }, async t => {
+  const mkv = Buffer.from(await readFile((await mediaFixtures())['mkv-aac']))
+  // The Segment's Duration: ID 0x4489, size 8 (0x88), a float64 of milliseconds.
+  const at = mkv.subarray(0, 64 * 1024).indexOf(Buffer.from([0x44, 0x89, 0x88]))
+  t.ok(at > 0, 'the fixture states its duration as a float64')
+  mkv.writeDoubleBE(0.001, at + 3)
+  const engine = new FakeEngine()
+  const torrent = engine.put(new FakeTorrent({ name: 'Film', pieceLength: 16 * 1024, files: [{ path: 'Film/film.mkv', content: mkv }] }))
+  const app = buildHttpApp({ engine, log: silentLogger() })
+  t.teardown(async () => { await app.close() })
+  const url = `/stream/${torrent.infoHash}/0`
+  t.equal((await app.inject({ url, headers: { range: 'bytes=0-99' } })).statusCode, 206)
+  t.equal((await app.inject({ url, headers: { range: 'bytes=100-199' } })).statusCode, 206)
+  t.same(torrent.readers.flatMap(r => r.declaredRates), [], 'a microsecond film of megabytes declares nothing')
+  t.same(torrent.readerOptions.at(-1), { fileIndex: 0 }, 'nor is it known at open')
+})
