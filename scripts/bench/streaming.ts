@@ -1,7 +1,8 @@
 /**
  * Streaming section: Reel, webtorrent and libtorrent, each as a fresh process
  * with a fresh data dir per run, stream one single-file torrent (1 MiB pieces: random
- * bytes, or with --film a Matroska film whose bitrate is the playback rate) from 4 libtorrent seeders on 127.0.0.1, each limited to 1 MiB/s upload, found
+ * bytes, or with --film a Matroska film whose bitrate is the playback rate) from 4
+ * libtorrent seeders on 127.0.0.1, each limited to 1 MiB/s upload, found
  * through a local tracker. Per run and client: startup (2 MiB at offset 0 after
  * adding the torrent), then seek (2 MiB at 60 %); in another fresh process,
  * playback (3.4 MiB/s, 32 MiB read-ahead, stalls counted). After each run's

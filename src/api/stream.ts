@@ -7,8 +7,9 @@
  * If-Range against our ETag is honoured. A client that disconnects closes the reader.
  * `?rate=<bytes per second>` tells the engine how fast the stream plays, when the client knows
  * (the HLS layer does, from the container): piece deadlines then follow playback. Without it, a
- * film's rate comes from its own container once its header is in (FilmRates). `?background=1` marks media work
- * nobody watches (the HLS layer's probes and posters): the box does not count it as watching.
+ * film's rate comes from its own container once its header is in (FilmRates). `?background=1`
+ * marks media work nobody watches (the HLS layer's probes and posters): the box does not count
+ * it as watching.
  */
 import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { AbortedError, FileNotFoundError, MetadataPendingError, RangeNotSatisfiableError, TorrentNotFoundError } from '../errors.js'
@@ -62,8 +63,11 @@ export function streamRoutes (init: StreamRoutesInit): FastifyPluginAsync {
         reply.header('content-length', String(end - start + 1))
         if (request.method === 'HEAD' || end < start) return await reply.send()
 
-        // Learning the rate ends with the response: a reader left waiting for a head nobody fetches would outlive it.
-        const filmRate = bytesPerSecond === undefined && !background ? init.filmRates?.rateOf(torrent, fileIndex, closeSignal(reply)) : undefined
+        // Learning the rate ends with the response: a reader left waiting for a head nobody
+        // fetches would outlive it.
+        const filmRate = bytesPerSecond === undefined && !background
+          ? init.filmRates?.rateOf(torrent, fileIndex, closeSignal(reply))
+          : undefined
         const body = createFileStream(torrent, fileIndex, start, end, {
           signal,
           readahead: init.readahead,

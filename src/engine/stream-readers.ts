@@ -4,9 +4,9 @@
  * bytes are in, a playback clock says when each byte plays; before that, and for readers
  * without a rate, we estimate the pace from how fast the position advances (the faster of it
  * and the rate). Every piece from the read position to a readahead horizon (in seconds of
- * playback) gets the time it is needed by (src/engine/readahead.ts sizes that horizon). Files whose index may sit at the end (MP4, MKV…) get their tail when opened at
- * the start, and their head when read at the tail. The picker does the rest (earliest deadline
- * first).
+ * playback) gets the time it is needed by (src/engine/readahead.ts sizes that horizon). Files
+ * whose index may sit at the end (MP4, MKV…) get their tail when opened at the start, and their
+ * head when read at the tail. The picker does the rest (earliest deadline first).
  */
 import { AbortedError } from '../errors.js'
 import { readaheadBytes, readaheadSeconds, type ReadaheadPressure } from './readahead.js'
@@ -154,7 +154,8 @@ class StreamReader implements ByteRangeReader {
   private measured = false
   private readonly fileIndex: number | undefined
   /**
-   * The stream's playback rate as its reader declared it. Until the playback clock runs,
+   * The stream's playback rate as its reader declared it, at open or later (declareRate: a
+   * film's rate read from its header). Until the playback clock runs,
    * deadlines follow the faster of it and the reader's pace; once it runs, the clock alone.
    */
   private knownRate: number | undefined
