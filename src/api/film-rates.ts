@@ -7,7 +7,7 @@
  * for. A learned rate is kept for the daemon's life; a file whose header gives none is not
  * read again.
  */
-import type { Torrent } from '../engine/types.js'
+import type { Torrent, TorrentFileInfo } from '../engine/types.js'
 import { filmDuration, type ReadRange } from '../hls/index.js'
 import type { Logger } from '../log.js'
 
@@ -35,12 +35,11 @@ export class FilmRates {
     if (file === undefined || !FILM_NAME.test(file.path)) return undefined
     const key = `${torrent.infoHash}/${fileIndex}`
     if (this.known.has(key)) return this.known.get(key)
-    return this.learn(torrent, fileIndex, key, signal)
+    return this.learn(torrent, file, key, signal)
   }
 
-  private async learn (torrent: Torrent, fileIndex: number, key: string, signal: AbortSignal): Promise<number | undefined> {
-    const file = torrent.files()[fileIndex]
-    if (file === undefined) return undefined
+  private async learn (torrent: Torrent, file: TorrentFileInfo, key: string, signal: AbortSignal): Promise<number | undefined> {
+    const fileIndex = file.index
     const reader = torrent.createReader({ fileIndex, background: true })
     const read: ReadRange = async (start, length, readSignal) => {
       const end = Math.min(file.length, start + length)

@@ -7,12 +7,13 @@
  * unknown torrent or file 404, not video / unsupported codec 415, unreadable 422.
  */
 import { createReadStream } from 'node:fs'
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Engine } from '../engine/types.js'
-import { AbortedError, BadRequestError, FileNotFoundError, MetadataPendingError, RouteNotFoundError, TorrentNotFoundError } from '../errors.js'
+import { BadRequestError, FileNotFoundError, MetadataPendingError, RouteNotFoundError, TorrentNotFoundError } from '../errors.js'
 import type { HlsPackager, HlsRequestOptions, TitleFile } from '../hls/index.js'
 import { parseSegmentName } from '../hls/index.js'
 import { parseFileIndex, parseInfoHash, type FileParams } from './params.js'
+import { abortOnDisconnect } from './reply-signals.js'
 
 export const DEFAULT_HLS_METADATA_TIMEOUT_MS = 30_000
 
@@ -101,11 +102,3 @@ export function hlsRoutes (init: HlsRoutesInit): FastifyPluginAsync {
   }
 }
 
-/** A signal that fires when the client goes away before the response is complete. */
-function abortOnDisconnect (reply: FastifyReply): AbortSignal {
-  const controller = new AbortController()
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort(new AbortedError('the client disconnected'))
-  })
-  return controller.signal
-}

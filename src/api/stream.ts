@@ -11,12 +11,13 @@
  * marks media work nobody watches (the HLS layer's probes and posters): the box does not count
  * it as watching.
  */
-import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyPluginAsync } from 'fastify'
 import { AbortedError, FileNotFoundError, MetadataPendingError, RangeNotSatisfiableError, TorrentNotFoundError } from '../errors.js'
 import type { Engine, ReaderOptions, Torrent } from '../engine/types.js'
 import { contentRange, createFileStream, decideRange, mediaTypeFor, type RangeDecision } from '../stream/index.js'
 import type { FilmRates } from './film-rates.js'
 import { parseBackgroundFlag, parseFileIndex, parseInfoHash, parseStreamRate, type FileParams } from './params.js'
+import { abortOnDisconnect, abortWhenOver } from './reply-signals.js'
 
 export const DEFAULT_METADATA_TIMEOUT_MS = 30_000
 
@@ -66,7 +67,7 @@ export function streamRoutes (init: StreamRoutesInit): FastifyPluginAsync {
         // Learning the rate ends with the response: a reader left waiting for a head nobody
         // fetches would outlive it.
         const filmRate = bytesPerSecond === undefined && !background
-          ? init.filmRates?.rateOf(torrent, fileIndex, closeSignal(reply))
+          ? init.filmRates?.rateOf(torrent, fileIndex, abortWhenOver(reply))
           : undefined
         const body = createFileStream(torrent, fileIndex, start, end, {
           signal,
@@ -94,22 +95,6 @@ export function streamPath (infoHash: string, fileIndex: number, reading: Pick<R
 function honourIfRange (decision: RangeDecision, ifRange: string | string[] | undefined, etag: string): RangeDecision {
   if (decision.type === 'full' || ifRange === undefined || String(ifRange).trim() === etag) return decision
   return { type: 'full' }
-}
-
-/** A signal that fires when the response is over, complete or not. */
-function closeSignal (reply: FastifyReply): AbortSignal {
-  const controller = new AbortController()
-  reply.raw.once('close', () => { controller.abort(new AbortedError('the response is over')) })
-  return controller.signal
-}
-
-/** A signal that fires when the client goes away before the response is complete. */
-function abortOnDisconnect (reply: FastifyReply): AbortSignal {
-  const controller = new AbortController()
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort(new AbortedError('the client disconnected'))
-  })
-  return controller.signal
 }
 
 async function waitForMetadata (torrent: Torrent, timeoutMs: number, signal: AbortSignal): Promise<void> {

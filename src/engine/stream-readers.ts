@@ -235,7 +235,6 @@ class StreamReader implements ByteRangeReader {
    */
   private keepPlaybackTime (position: number, now: number): void {
     if (position < this.startedAt + STARTUP_BYTES) {
-      this.startupReadAt = undefined
       this.playback = undefined
       return
     }

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { request as httpRequest } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -6,7 +5,7 @@ import t from 'tap'
 import { buildHttpApp, streamPath } from '../../src/api/index.js'
 import { silentLogger } from '../../src/log.js'
 import { FakeEngine, FakeTorrent, patternBytes, type FakeReader } from './fixtures/fake-engine.js'
-import { hasFfmpeg, mediaFixtures } from '../hls/media.js'
+import { hasFfmpeg, mediaFixtures, probedDuration } from '../hls/media.js'
 
 const FILM = patternBytes(5000, 3)
 
@@ -268,8 +267,7 @@ t.test('a magnet whose metadata does not come in time gets 503', async t => {
 t.test('a film streamed without ?rate= gets its playback rate from its container once its header is in', { skip: hasFfmpeg ? false : 'ffmpeg and ffprobe are not installed' }, async t => {
   const path = (await mediaFixtures())['mkv-aac']
   const mkv = await readFile(path)
-  const probed = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path], { encoding: 'utf8' })
-  const rate = Math.round(mkv.length / Number(probed.stdout.trim()))
+  const rate = Math.round(mkv.length / probedDuration(path))
   const engine = new FakeEngine()
   const pieceLength = 16 * 1024
   const torrent = engine.put(new FakeTorrent({ name: 'Film', pieceLength, verified: false, files: [{ path: 'Film/film.mkv', content: mkv }] }))

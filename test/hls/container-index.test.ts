@@ -9,12 +9,7 @@ import t from 'tap'
 import { mkvDuration, mkvKeyframes } from '../../src/hls/mkv-index.js'
 import { mp4Duration, mp4Keyframes } from '../../src/hls/mp4-index.js'
 import { parseKeyframeScan } from '../../src/hls/keyframe-index.js'
-import { hasFfmpeg, mediaFixtures } from './media.js'
-
-function probedDuration (path: string): number {
-  const out = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path], { encoding: 'utf8' })
-  return Number(out.stdout.trim())
-}
+import { hasFfmpeg, mediaFixtures, probedDuration } from './media.js'
 
 function scanned (path: string): number[] {
   const out = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,flags', '-of', 'csv=p=0', path], { encoding: 'utf8' })

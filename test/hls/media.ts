@@ -19,6 +19,12 @@ export const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0 && spawn
 
 export type Fixtures = Record<MediaFixtureKind, string>
 
+/** The file's duration (seconds) as ffprobe reads it from the container. */
+export function probedDuration (path: string): number {
+  const out = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path], { encoding: 'utf8' })
+  return Number(out.stdout.trim())
+}
+
 export async function mediaFixtures (): Promise<Fixtures> {
   const made = await ensureMediaFixtures({ dir: FIXTURE_DIR, log: silentLogger() })
   return Object.fromEntries(Object.entries(made).map(([kind, clip]) => [kind, clip.path])) as Fixtures
