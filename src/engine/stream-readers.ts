@@ -5,8 +5,9 @@
  * without a rate, we estimate the pace from how fast the position advances (the faster of it
  * and the rate). Every piece from the read position to a readahead horizon (in seconds of
  * playback) gets the time it is needed by (src/engine/readahead.ts sizes that horizon). Files
- * whose index may sit at the end (MP4, MKV…) get their tail when opened at the start, and their
- * head when read at the tail. The picker does the rest (earliest deadline first).
+ * whose index may sit at the end get their tail when opened at the start (an MP4's moov at once,
+ * Matroska cues once the opening is in), and an MP4 its head when read at the tail. The picker
+ * does the rest (earliest deadline first).
  */
 import { AbortedError } from '../errors.js'
 import { readaheadBytes, readaheadSeconds, type ReadaheadPressure } from './readahead.js'
@@ -17,13 +18,24 @@ const DEFAULT_BYTES_PER_SECOND = 1024 * 1024
 const MIN_BYTES_PER_SECOND = 128 * 1024
 /** Bytes at a file's end that hold a container index (moov, cues) worth fetching at open. */
 const INDEX_TAIL_BYTES = 2 * 1024 * 1024
-const INDEXED_AT_END = /\.(mp4|m4v|mov|mkv|webm|3gp)$/i
+/** MP4 family: a moov at the end must be read before anything plays. */
+const MOOV_CONTAINER = /\.(mp4|m4v|mov|3gp)$/i
+/** Matroska: played from its start by a linear read; the cues are read only to seek. */
+const MATROSKA_CONTAINER = /\.(mkv|webm)$/i
 /**
- * Opening such a file at its start: its first piece is due now, its last piece (where a short
- * index lies whole) just after, the rest of the startup bytes after that.
+ * Opening an MP4 at its start: its first piece is due now, its last piece (where a short moov
+ * lies whole) just after, the rest of the startup bytes after that.
  */
 const INDEX_AFTER_FIRST_PIECE_MS = 200
 const HEAD_AFTER_INDEX_MS = 500
+/**
+ * A player playing a Matroska file from its start has its cues due this long after its startup
+ * bytes are in, so that a seek finds them in without their 2 MiB taking from the opening.
+ * Claimed at once, they came in the seeders' first bursts beside the startup bytes and delayed
+ * the pieces playback needed next. By then a 4 MiB/s swarm is some 3 s of a 3.4 MiB/s film
+ * ahead of playback.
+ */
+const CUES_AFTER_OPEN_MS = 20_000
 /**
  * Time the piece at the read position is needed by. Readers (a player's buffer, ffmpeg) read
  * ahead of what is on screen, so "now" would be too strict: it would declare every first
@@ -282,14 +294,21 @@ class StreamReader implements ByteRangeReader {
   }
 
   /**
-   * Files whose index may sit at the end (MP4 moov, MKV cues) are read head, tail, head: a
-   * player opening at the first byte reads a few KiB, jumps to the index at the end, and comes
-   * back to the start once it has parsed it. Opening at the start therefore claims the tail
-   * too, from its end backwards; opening inside the tail claims the head's startup bytes.
+   * Files whose index may sit at the end get it claimed from its end backwards. An MP4 is read
+   * head, tail, head: a player reads a few KiB, jumps to the moov at the end, and comes back to
+   * the start once it has parsed it; so opening at the start claims the moov right after the
+   * first piece, and opening inside the tail claims the head's startup bytes. A player reads a
+   * Matroska file from its start without its cues, which it reads only to seek: they are due
+   * {@link CUES_AFTER_OPEN_MS} after its startup bytes are in. Background work (a probe for the
+   * TV player, whose packager reads the cues before it plays) claims them at once, and claims
+   * no index while someone watches the torrent: the viewer's opening comes first.
    */
   private addIndexRegions (from: number, now: number, deadlines: Map<number, number>): void {
     const file = this.fileIndex === undefined ? undefined : this.host.file(this.fileIndex)
-    if (file === undefined || !INDEXED_AT_END.test(file.path) || file.length <= 2 * INDEX_TAIL_BYTES) return
+    const moov = file !== undefined && MOOV_CONTAINER.test(file.path)
+    const cues = file !== undefined && MATROSKA_CONTAINER.test(file.path)
+    if (file === undefined || !(moov || cues) || file.length <= 2 * INDEX_TAIL_BYTES) return
+    if (this.background && this.registry.watchedSince(now)) return
     const pieceLength = this.host.pieceLength()
     const fileEnd = file.offset + file.length
     const tailStart = fileEnd - INDEX_TAIL_BYTES
@@ -298,15 +317,20 @@ class StreamReader implements ByteRangeReader {
       const current = deadlines.get(piece)
       if (current === undefined || due < current) deadlines.set(piece, Math.round(due))
     }
-    if (from === file.offset) {
+    const claimTail = (after: number): void => {
       for (let piece = firstOf(fileEnd - 1); piece >= firstOf(tailStart); piece--) {
-        const bytesFromEnd = Math.max(0, fileEnd - (piece + 1) * pieceLength)
-        claim(piece, now + INDEX_AFTER_FIRST_PIECE_MS + bytesFromEnd / DEFAULT_BYTES_PER_SECOND * 1000)
+        claim(piece, after + Math.max(0, fileEnd - (piece + 1) * pieceLength) / DEFAULT_BYTES_PER_SECOND * 1000)
       }
+    }
+    if (from === file.offset && (moov || this.background)) {
+      claimTail(now + INDEX_AFTER_FIRST_PIECE_MS)
+      if (!moov) return
       for (let piece = firstOf(from) + 1; piece <= firstOf(from + STARTUP_BYTES - 1); piece++) {
         if (deadlines.get(piece) === now) deadlines.set(piece, now + HEAD_AFTER_INDEX_MS)
       }
-    } else if (from >= tailStart) {
+    } else if (cues && this.startedAt === file.offset && this.startupReadAt !== undefined) {
+      claimTail(this.startupReadAt + CUES_AFTER_OPEN_MS)
+    } else if (moov && from >= tailStart) {
       for (let piece = firstOf(file.offset); piece <= firstOf(file.offset + STARTUP_BYTES - 1); piece++) {
         claim(piece, now + HEAD_AFTER_INDEX_MS)
       }

@@ -149,8 +149,8 @@ t.test('the window shrinks under memory pressure and a filling disk', async t =>
   t.equal(claimedPieces(full).length, 6, 'disk: what fits above the reserve')
 })
 
-t.test('opening an MKV at its start also claims its tail, where the cues are, from the end backwards', async t => {
-  const host = fakeHost({ path: 'film.mkv' })
+t.test('a player opening an MP4 at its start claims its tail, where the moov may be, from the end backwards', async t => {
+  const host = fakeHost({ path: 'film.mp4' })
   const readers = new StreamReaders(host)
   readers.create({ fileIndex: 0 }).setWindow(0, 256 * MiB)
   const pieces = claimedPieces(readers)
@@ -159,6 +159,45 @@ t.test('opening an MKV at its start also claims its tail, where the cues are, fr
   t.equal(readers.deadlineOf(255), host.clock.now + 200, 'the last piece right after it')
   t.equal(readers.deadlineOf(254), host.clock.now + 200 + 1000, 'the tail from its end backwards')
   t.equal(readers.deadlineOf(1), host.clock.now + 500, 'the rest of the startup bytes yield to the index for half a second')
+})
+
+t.test('a player opening an MKV at its start has its cues due 20 s after its startup bytes are in, not before them', async t => {
+  const host = fakeHost({ path: 'film.mkv' })
+  const readers = new StreamReaders(host)
+  const reader = readers.create({ fileIndex: 0 })
+  const start = host.clock.now
+  reader.setWindow(0, 256 * MiB)
+  t.equal(readers.deadlineOf(255), undefined, 'no cues at open: a Matroska file plays from its start without them')
+  t.equal(readers.deadlineOf(1), start, 'the startup bytes are all due now')
+  readAt(host, reader, start, [[400, 1], [700, 2]])
+  t.equal(readers.deadlineOf(255), start + 700 + 20_000, 'the last piece 20 s after the startup bytes were in')
+  t.equal(readers.deadlineOf(254), start + 700 + 20_000 + 1000, 'the tail from its end backwards')
+  readAt(host, reader, start, [[2000, 6], [3000, 10]])
+  t.equal(readers.deadlineOf(255), start + 700 + 20_000, 'playing on keeps the claim where it was')
+  readAt(host, reader, start, [[6000, 150]])
+  t.equal(readers.deadlineOf(255), undefined, 'a jump elsewhere drops it: the player read the cues to seek, or never needed them')
+})
+
+t.test('a probe opening an MKV at its start claims its cues at once: the TV player\'s packager reads them before it plays', async t => {
+  const host = fakeHost({ path: 'film.mkv' })
+  const readers = new StreamReaders(host)
+  readers.create({ fileIndex: 0, background: true }).setWindow(0, 256 * MiB)
+  t.equal(readers.deadlineOf(255), host.clock.now + 200)
+  t.equal(readers.deadlineOf(1), host.clock.now, 'the startup bytes do not wait for them')
+})
+
+t.test('background work claims no index while someone watches the torrent', async t => {
+  const host = fakeHost({ path: 'film.mkv' })
+  const readers = new StreamReaders(host)
+  const player = readers.create({ fileIndex: 0 })
+  player.setWindow(0, 256 * MiB)
+  const probe = readers.create({ fileIndex: 0, background: true })
+  probe.setWindow(0, 256 * MiB)
+  t.equal(readers.deadlineOf(255), undefined, 'the viewer\'s opening comes first')
+  player.close()
+  host.clock.now += 10_000
+  probe.setWindow(0, 256 * MiB)
+  t.equal(readers.deadlineOf(255), host.clock.now + 200, 'once nobody watches, the probe claims the cues')
 })
 
 t.test('reading the tail of an MP4 (its moov) claims the head the player comes back to', async t => {
