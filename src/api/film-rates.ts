@@ -2,10 +2,11 @@
  * Playback rates of films streamed over `/stream` by clients that do not declare one (a player
  * pointed at the URL): the file's length over the duration its container states (Matroska Info,
  * MP4 mvhd). The header is read through a background reader that claims nothing: it waits for
- * bytes the stream fetches anyway (a film opened at its start has its head and, for MP4 and
- * MKV, its tail due at once), so learning the rate never competes with what the viewer waits
- * for. A learned rate is kept for the daemon's life; a file whose header gives none is not
- * read again.
+ * bytes the stream fetches anyway (a film opened at its start has its head due at once, and an
+ * MP4 its tail, where the moov may be), so learning the rate never competes with what the viewer
+ * waits for. A Matroska Info placed at the end, which is rare, is read only once the stream
+ * fetches the file's tail with its cues, 20 s into playback. A learned rate is kept for the
+ * daemon's life; a file whose header gives none is not read again.
  */
 import type { Torrent, TorrentFileInfo } from '../engine/types.js'
 import { filmDuration, type ReadRange } from '../hls/index.js'
