@@ -305,9 +305,10 @@ class StreamReader implements ByteRangeReader {
    */
   private addIndexRegions (from: number, now: number, deadlines: Map<number, number>): void {
     const file = this.fileIndex === undefined ? undefined : this.host.file(this.fileIndex)
-    const moov = file !== undefined && MOOV_CONTAINER.test(file.path)
-    const cues = file !== undefined && MATROSKA_CONTAINER.test(file.path)
-    if (file === undefined || !(moov || cues) || file.length <= 2 * INDEX_TAIL_BYTES) return
+    if (file === undefined || file.length <= 2 * INDEX_TAIL_BYTES) return
+    const moov = MOOV_CONTAINER.test(file.path)
+    const cues = MATROSKA_CONTAINER.test(file.path)
+    if (!(moov || cues)) return
     if (this.background && this.registry.watchedSince(now)) return
     const pieceLength = this.host.pieceLength()
     const fileEnd = file.offset + file.length
